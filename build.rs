@@ -1,0 +1,27 @@
+//! Makes the binaries find libtorch at run time without LD_LIBRARY_PATH (rpath to the lib dir torch-sys
+//! found), and keeps libtorch_cuda linked when the full CUDA wheel set was installed (the linker otherwise
+//! drops it as "not needed" and CUDA is never registered; tch-rs issue #980). With the slim CPU set that
+//! force-link would make the binary demand CUDA libraries that are not installed, so it follows the
+//! variant that ci/setup-libtorch.sh recorded, not the mere presence of libtorch_cuda.so.
+use std::path::Path;
+
+fn main() {
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let variant_file = Path::new(&manifest_dir).join(".libtorch/variant");
+    println!("cargo:rerun-if-changed={}", variant_file.display());
+    println!("cargo:rerun-if-env-changed=DEP_TCH_LIBTORCH_LIB");
+
+    let Ok(lib_dir) = std::env::var("DEP_TCH_LIBTORCH_LIB") else {
+        println!("cargo:warning=torch-sys did not report a libtorch lib dir; run `ci/setup-libtorch.sh`");
+        return;
+    };
+    println!("cargo:rustc-link-arg=-Wl,-rpath,{lib_dir}");
+
+    let variant = std::fs::read_to_string(&variant_file).unwrap_or_default();
+    println!("cargo:rustc-env=AEREPRO_LIBTORCH_VARIANT={}", variant.trim());
+    if variant.trim() == "cuda" {
+        println!("cargo:rustc-link-arg=-Wl,--no-as-needed");
+        println!("cargo:rustc-link-arg=-ltorch_cuda");
+        println!("cargo:rustc-link-arg=-ltorch");
+    }
+}

@@ -1,0 +1,4 @@
+//! aerepro: reproduces, audits and extends a comparison of convolutional autoencoders (CAE, VAE, AAE)
+//! for image anomaly detection on MNIST and CIFAR-10.
+pub mod data;
+pub mod metrics;

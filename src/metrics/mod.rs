@@ -1,0 +1,1 @@
+//! Exact ROC/PR metrics (no tch dependency).
