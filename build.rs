@@ -16,6 +16,16 @@ fn main() {
         return;
     };
     println!("cargo:rustc-link-arg=-Wl,-rpath,{lib_dir}");
+    let version_py = Path::new(&lib_dir).join("../version.py");
+    let version = std::fs::read_to_string(&version_py)
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find_map(|line| line.strip_prefix("__version__ = "))
+                .map(|v| v.trim_matches(['\'', '"']).to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    println!("cargo:rustc-env=AEREPRO_LIBTORCH_VERSION={version}");
 
     let variant = std::fs::read_to_string(&variant_file).unwrap_or_default();
     println!("cargo:rustc-env=AEREPRO_LIBTORCH_VARIANT={}", variant.trim());
