@@ -1,0 +1,102 @@
+//! One call for everything a report needs, from a slice or from a `score,label` CSV file.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::bootstrap::bootstrap_average_precision_ci_of_ranked;
+use super::delong::delong_roc_auc_ci;
+use super::pr::{average_precision_of_ranked, pr_auc_trapezoid_of_ranked};
+use super::sweep::RankedScores;
+use super::{read_scores_csv, MetricsError};
+
+/// A confidence interval and how it was obtained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConfidenceInterval {
+    pub lower: f64,
+    pub upper: f64,
+    pub confidence: f64,
+    pub method: String,
+}
+
+/// Options of [`summarize`]. `Default`: 95 % intervals, 1000 bootstrap resamples, seed 0.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SummaryOptions {
+    pub confidence: f64,
+    pub bootstrap_resamples: usize,
+    pub seed: u64,
+}
+
+impl Default for SummaryOptions {
+    fn default() -> Self {
+        Self {
+            confidence: 0.95,
+            bootstrap_resamples: 1000,
+            seed: 0,
+        }
+    }
+}
+
+/// All ranking metrics of one score set. `average_precision` is the default PR-AUC;
+/// `pr_auc_trapezoid` is the linearly interpolated variant (see the module docs).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricsSummary {
+    pub roc_auc: f64,
+    /// DeLong interval.
+    pub roc_auc_ci: ConfidenceInterval,
+    /// DeLong standard error of `roc_auc`.
+    pub roc_auc_std_error: f64,
+    pub average_precision: f64,
+    /// Stratified percentile bootstrap interval (`bootstrap_resamples` resamples, `seed`).
+    pub average_precision_ci: ConfidenceInterval,
+    pub pr_auc_trapezoid: f64,
+    pub n_pos: usize,
+    pub n_neg: usize,
+    pub bootstrap_resamples: usize,
+    pub seed: u64,
+}
+
+/// Computes every metric of [`MetricsSummary`], sorting the scores once for the point estimates.
+/// Needs at least two samples of each class (DeLong variance).
+pub fn summarize(
+    scores: &[f64],
+    labels: &[bool],
+    options: &SummaryOptions,
+) -> Result<MetricsSummary, MetricsError> {
+    let delong = delong_roc_auc_ci(scores, labels, options.confidence)?;
+    let ranked = RankedScores::new(scores, labels)?;
+    let average_precision_ci = bootstrap_average_precision_ci_of_ranked(
+        &ranked,
+        options.confidence,
+        options.bootstrap_resamples,
+        options.seed,
+    )?;
+    Ok(MetricsSummary {
+        roc_auc: delong.auc,
+        roc_auc_ci: ConfidenceInterval {
+            lower: delong.lower,
+            upper: delong.upper,
+            confidence: options.confidence,
+            method: "DeLong".to_string(),
+        },
+        roc_auc_std_error: delong.std_error,
+        average_precision: average_precision_of_ranked(&ranked),
+        average_precision_ci,
+        pr_auc_trapezoid: pr_auc_trapezoid_of_ranked(&ranked),
+        n_pos: ranked.n_pos(),
+        n_neg: ranked.n_neg(),
+        bootstrap_resamples: options.bootstrap_resamples,
+        seed: options.seed,
+    })
+}
+
+/// [`summarize`] on a `score,label` CSV file read by [`read_scores_csv`] (see there for the
+/// label rules).
+pub fn summarize_csv(
+    path: &Path,
+    positive_label: &str,
+    options: &SummaryOptions,
+) -> Result<MetricsSummary, MetricsError> {
+    let data = read_scores_csv(path, positive_label)?;
+    summarize(&data.scores, &data.labels, options)
+}
