@@ -1,4 +1,5 @@
 //! aerepro: reproduces, audits and extends a comparison of convolutional autoencoders (CAE, VAE, AAE)
 //! for image anomaly detection on MNIST and CIFAR-10.
+pub mod cost;
 pub mod data;
 pub mod metrics;
