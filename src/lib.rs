@@ -3,3 +3,6 @@
 pub mod cost;
 pub mod data;
 pub mod metrics;
+pub mod model;
+pub mod score;
+pub mod train;

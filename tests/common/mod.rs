@@ -1,0 +1,78 @@
+//! Helpers shared by the model and training tests.
+#![allow(dead_code)]
+
+use std::sync::{Mutex, MutexGuard};
+
+use aerepro::data::{default_data_dir, load_split, DatasetKind};
+use tch::{Kind, Tensor};
+
+/// libtorch's RNG (and its thread setting) is process-wide and cargo runs tests in parallel: every
+/// test that seeds, builds models or trains holds this lock.
+pub static SEED_LOCK: Mutex<()> = Mutex::new(());
+
+/// Takes [`SEED_LOCK`] (ignoring poisoning by a failed test).
+pub fn seed_lock() -> MutexGuard<'static, ()> {
+    SEED_LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Deterministic synthetic images in [0, 1] (blurry blobs), `[n, C, H, W]`, independent of
+/// libtorch's RNG.
+pub fn synthetic_images(dataset: DatasetKind, n: i64) -> Tensor {
+    let [c, h, w] = dataset.image_shape();
+    let mut v = Vec::with_capacity((n * c * h * w) as usize);
+    for i in 0..n {
+        let cx = (i * 7 % w) as f32;
+        let cy = (i * 11 % h) as f32;
+        for ch in 0..c {
+            for y in 0..h {
+                for x in 0..w {
+                    let d2 = (x as f32 - cx).powi(2) + (y as f32 - cy).powi(2);
+                    v.push((-d2 / (20.0 + 5.0 * ch as f32)).exp());
+                }
+            }
+        }
+    }
+    Tensor::from_slice(&v)
+        .view([n, c, h, w])
+        .to_kind(Kind::Float)
+}
+
+/// The first `n` training images of `class` from the real data under `default_data_dir()`, or
+/// `None` (with a note on stderr) when the data is not set up (`ci/setup-data.sh`).
+pub fn real_train_images(dataset: DatasetKind, class: u8, n: i64) -> Option<Tensor> {
+    match load_split(dataset, &default_data_dir(), class) {
+        Ok(split) => Some(split.train.narrow(0, 0, n.min(split.train.size()[0]))),
+        Err(e) => {
+            eprintln!("NOTE: real {dataset} data unavailable ({e}); run ci/setup-data.sh");
+            None
+        }
+    }
+}
+
+/// Rank-based ROC AUC of scores where `positive` marks anomalies (ties count ½).
+pub fn roc_auc(scores: &[f64], positive: &[bool]) -> f64 {
+    let mut idx: Vec<usize> = (0..scores.len()).collect();
+    idx.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    let mut ranks = vec![0.0; scores.len()];
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && scores[idx[j + 1]] == scores[idx[i]] {
+            j += 1;
+        }
+        let r = (i + j) as f64 / 2.0 + 1.0;
+        for k in i..=j {
+            ranks[idx[k]] = r;
+        }
+        i = j + 1;
+    }
+    let n_pos = positive.iter().filter(|p| **p).count() as f64;
+    let n_neg = positive.len() as f64 - n_pos;
+    let rank_sum: f64 = ranks
+        .iter()
+        .zip(positive)
+        .filter(|(_, p)| **p)
+        .map(|(r, _)| r)
+        .sum();
+    (rank_sum - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg)
+}
