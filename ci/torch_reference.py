@@ -180,7 +180,12 @@ class Autoencoder(nn.Module):
 
 # ------------------------------------------------------------------------------------- training
 class Trainer:
-    """One training step per call; the losses mirror src/train.rs (see LOSSES in the module doc)."""
+    """One training step per call, mirroring src/train.rs's Stepper:
+    CAE: Adam on MSE. VAE: Adam on the calibrated-Gaussian objective 1/2 ln(MSE) + beta KL / D
+    (default; the other two VaeLoss variants selectable). AAE: reconstruction phase (Adam, MSE),
+    then n_critic = 5 critic steps (RMSprop 5e-5, Wasserstein loss E C(fake) - E C(real) on the
+    batch's codes computed once under no_grad vs fresh N(0, I) samples, clip to [-0.01, 0.01]),
+    then one generator step (RMSprop 5e-5 on the encoder side, loss -E C(E(x)))."""
 
     def __init__(self, model, args):
         self.m = model
@@ -191,7 +196,7 @@ class Trainer:
         self.opt = torch.optim.Adam(model.ae_params(), lr=args.lr, **adam_kw)
         if model.kind == "aae":
             self.opt_c = torch.optim.RMSprop(model.critic.parameters(), lr=args.critic_lr)
-            self.opt_g = torch.optim.Adam(model.encoder_params(), lr=args.lr, **adam_kw)
+            self.opt_g = torch.optim.RMSprop(model.encoder_params(), lr=args.generator_lr)
 
     def step(self, x):
         m, a = self.m, self.args
@@ -200,14 +205,16 @@ class Trainer:
             loss = F.mse_loss(recon, x)
         elif m.kind == "vae":
             recon, mu, logvar = m(x, sample=True)
-            n = x.shape[0]
-            if a.vae_loss == "sum":  # per-image sum of squared errors + beta * KL, batch mean
-                rec = F.mse_loss(recon, x, reduction="sum") / n
-                kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / n
-            else:  # "mean": mean squared error per pixel + beta * KL / pixels
-                rec = F.mse_loss(recon, x)
-                kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / x.numel()
-            loss = rec + a.beta * kl
+            # KL per image (Eq. 4), batch mean; D pixels per image; w = beta (no warm-up)
+            kl = (-0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)).mean()
+            mse = F.mse_loss(recon, x)
+            d = x[0].numel()
+            if a.vae_loss == "sum-squared-error":
+                loss = mse * d + kl * a.beta
+            elif a.vae_loss == "mean-squared-error":
+                loss = mse + kl * (a.beta / d)
+            else:  # calibrated-gaussian (aerepro's default): 1/2 ln(MSE) + w KL / D
+                loss = 0.5 * mse.clamp_min(1e-8).log() + kl * (a.beta / d)
         else:
             # reconstruction phase
             recon, _, _ = m(x)
@@ -222,9 +229,9 @@ class Trainer:
     def _regularize(self, x):
         m, a = self.m, self.args
         n = x.shape[0]
+        with torch.no_grad():  # the batch's codes, computed once for all critic steps
+            _, fake, _ = m.encode(x, False)
         for _ in range(a.n_critic):
-            with torch.no_grad():
-                _, fake, _ = m.encode(x, False)
             real = torch.randn(n, NZ)
             # Wasserstein critic loss: maximise E C(real) - E C(fake)
             c_loss = m.critic(fake).mean() - m.critic(real).mean()
@@ -234,15 +241,12 @@ class Trainer:
             with torch.no_grad():
                 for p in m.critic.parameters():
                     p.clamp_(-a.clip, a.clip)
-        # generator (encoder) step: fool the critic
+        # generator (encoder) step: fool the critic (RMSprop, as WGAN's generator)
         _, fake, _ = m.encode(x, False)
         g_loss = -m.critic(fake).mean()
         self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
+        (g_loss * a.generator_weight).backward()
         self.opt_g.step()
-        # the critic's grads from the generator step are never used: drop them
-        for p in m.critic.parameters():
-            p.grad = None
 
 
 @torch.no_grad()
@@ -251,7 +255,7 @@ def score(model, images, batch):
     for i in range(0, images.shape[0], batch):
         x = images[i: i + batch]
         recon, _, _ = model(x, sample=False)
-        out.append((recon - x).pow(2).flatten(1).mean(1))
+        out.append((recon - x).square().double().flatten(1).mean(1))
     return torch.cat(out)
 
 
@@ -322,45 +326,66 @@ def throughput(args):
 
 
 def end_to_end(args):
+    """Per normal class (one, a list, or all ten): train every model for --epochs, score the test
+    set, ROC-AUC (anomalies = the other classes). Prints one JSON line per class x model and a
+    summary line per model (mean ROC-AUC over classes, summed training seconds) and the total."""
     t_all = time.perf_counter()
-    t0 = time.perf_counter()
     dataset = args.datasets[0]
-    normal = NORMAL_CLASS[dataset] if args.normal_class is None else args.normal_class
-    train, test, labels = load_split(dataset, normal)
-    load_s = time.perf_counter() - t0
-    print("loaded %s class %d: %d train, %d test in %.2f s" % (dataset, normal, train.shape[0],
-          test.shape[0], load_s), file=sys.stderr)
-    n = train.shape[0]
-    nb = batches_per_epoch(n, args.batch, args.drop_last)
-    for kind in args.models:
-        torch.manual_seed(args.seed)
-        gen = torch.Generator().manual_seed(args.seed)
-        model = Autoencoder(dataset, kind)
-        tr = Trainer(model, args)
+    if args.normal_class in (None, ""):
+        classes = [NORMAL_CLASS[dataset]]
+    elif args.normal_class == "all":
+        classes = list(range(10))
+    else:
+        classes = [int(c) for c in args.normal_class.split(",")]
+    load_s = 0.0
+    per_model = {k: {"train_seconds": 0.0, "aucs": []} for k in args.models}
+    for normal in classes:
         t0 = time.perf_counter()
-        losses = []
-        for ep in range(args.epochs):
-            perm = epoch_order(n, gen)
-            total = torch.zeros(())
-            for b in range(nb):
-                x = train.index_select(0, perm[b * args.batch:(b + 1) * args.batch])
-                total += tr.step(x).detach()
-            losses.append(total.item() / nb)  # one host sync per epoch
-            print("%s %s epoch %d loss %.6f" % (dataset, kind, ep + 1, losses[-1]), file=sys.stderr)
-        train_s = time.perf_counter() - t0
-        model.eval()
-        t0 = time.perf_counter()
-        s = score(model, test, args.score_batch).numpy()
-        score_s = time.perf_counter() - t0
-        auc = float(roc_auc(s, labels != normal))
-        rec = {"impl": "pytorch", "mode": "end-to-end", "dataset": dataset, "normal_class": normal,
-               "model": kind, "epochs": args.epochs, "batch": args.batch,
-               "threads": torch.get_num_threads(), "train_images": n, "train_seconds": train_s,
-               "train_images_per_s": n * args.epochs / train_s if args.drop_last is False
-               else nb * args.batch * args.epochs / train_s,
-               "score_seconds": score_s, "roc_auc": auc, "final_loss": losses[-1] if losses else None}
-        print(json.dumps(rec), flush=True)
+        train, test, labels = load_split(dataset, normal)
+        load_s += time.perf_counter() - t0
+        print("loaded %s class %d: %d train, %d test" % (dataset, normal, train.shape[0],
+              test.shape[0]), file=sys.stderr)
+        n = train.shape[0]
+        nb = batches_per_epoch(n, args.batch, args.drop_last)
+        for kind in args.models:
+            torch.manual_seed(args.seed)
+            gen = torch.Generator().manual_seed(args.seed)
+            model = Autoencoder(dataset, kind)
+            model.train()
+            tr = Trainer(model, args)
+            t0 = time.perf_counter()
+            losses = []
+            for ep in range(args.epochs):
+                perm = epoch_order(n, gen)
+                total = torch.zeros(())
+                for b in range(nb):
+                    x = train.index_select(0, perm[b * args.batch:(b + 1) * args.batch])
+                    total += tr.step(x).detach()
+                losses.append(total.item() / nb)  # one host sync per epoch
+                print("%s class %d %s epoch %d loss %.6f" % (dataset, normal, kind, ep + 1,
+                      losses[-1]), file=sys.stderr)
+            train_s = time.perf_counter() - t0
+            model.eval()
+            t0 = time.perf_counter()
+            s = score(model, test, args.score_batch).numpy()
+            score_s = time.perf_counter() - t0
+            auc = float(roc_auc(s, labels != normal))
+            per_model[kind]["train_seconds"] += train_s
+            per_model[kind]["aucs"].append(auc)
+            images = (nb * args.batch if args.drop_last else n) * args.epochs
+            rec = {"impl": "pytorch", "mode": "end-to-end", "dataset": dataset,
+                   "normal_class": normal, "model": kind, "epochs": args.epochs,
+                   "batch": args.batch, "threads": torch.get_num_threads(), "train_images": n,
+                   "train_seconds": train_s, "train_images_per_s": images / train_s,
+                   "score_seconds": score_s, "roc_auc": auc,
+                   "final_loss": losses[-1] if losses else None}
+            print(json.dumps(rec), flush=True)
+    for kind, v in per_model.items():
+        print(json.dumps({"impl": "pytorch", "mode": "end-to-end-model", "dataset": dataset,
+                          "model": kind, "classes": classes, "train_seconds": v["train_seconds"],
+                          "mean_roc_auc": float(np.mean(v["aucs"]))}), flush=True)
     print(json.dumps({"impl": "pytorch", "mode": "end-to-end-total", "dataset": dataset,
+                      "classes": classes, "epochs": args.epochs,
                       "seconds": time.perf_counter() - t_all, "load_seconds": load_s}), flush=True)
 
 
@@ -380,15 +405,19 @@ def main():
     p.add_argument("--score-images", type=int, default=2048, help="test images scored (--throughput); 0 = skip")
     p.add_argument("--score-batch", type=int, default=512)
     p.add_argument("--epochs", type=int, default=1)
-    p.add_argument("--normal-class", type=int, default=None)
+    p.add_argument("--normal-class", default=None,
+                   help="--end-to-end: a class index, a comma list, or 'all' (default: the paper's)")
     p.add_argument("--drop-last", action="store_true", help="drop the last partial batch of an epoch")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--critic-lr", type=float, default=5e-5)
     p.add_argument("--clip", type=float, default=0.01)
-    p.add_argument("--n-critic", type=int, default=1)
+    p.add_argument("--n-critic", type=int, default=5)
+    p.add_argument("--generator-lr", type=float, default=5e-5)
+    p.add_argument("--generator-weight", type=float, default=1.0)
     p.add_argument("--beta", type=float, default=1.0)
-    p.add_argument("--vae-loss", choices=["sum", "mean"], default="sum")
+    p.add_argument("--vae-loss", default="calibrated-gaussian",
+                   choices=["calibrated-gaussian", "sum-squared-error", "mean-squared-error"])
     p.add_argument("--adam", choices=["default", "foreach", "fused"], default="default",
                    help="torch.optim.Adam implementation (default: PyTorch's own choice, "
                         "single-tensor on CPU)")
