@@ -1,4 +1,12 @@
-fn main() {
-    let t = tch::Tensor::from_slice(&[1.0f32, 2.0, 3.0]);
-    println!("{}", t.sum(tch::Kind::Float).double_value(&[]));
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = aerepro::cli::Cli::parse();
+    match aerepro::cli::run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

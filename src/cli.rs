@@ -1,0 +1,234 @@
+//! The command line: `info`, `reproduce`, `metrics`, `report cost`.
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use crate::data::{self, DatasetKind};
+use crate::device::DeviceChoice;
+use crate::experiment::{self, Budget, ExperimentConfig, RunOptions};
+use crate::metrics::{self, SummaryOptions};
+use crate::model::{CriticOutput, ModelKind, WeightInit};
+use crate::record::{self, Environment};
+use crate::report;
+use crate::train::VaeLoss;
+
+#[derive(Debug, Parser)]
+#[command(name = "aerepro", version, about = "Reproduce and audit CAE/VAE/AAE anomaly detection (Tables 5-6)")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Versions, device, threads, and which datasets are present and verified.
+    Info(DataDirArg),
+    /// Train, score and evaluate on a dataset; print the table beside the paper's; write record + figures.
+    Reproduce(ReproduceArgs),
+    /// ROC-AUC, average precision, PR-AUC and confidence intervals of a `score,label` CSV file.
+    Metrics(MetricsArgs),
+    /// Reports over a finished run record.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct DataDirArg {
+    /// Dataset directory (default: $AEREPRO_DATA_DIR, else ./data).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl DataDirArg {
+    fn resolve(&self) -> PathBuf {
+        self.data_dir.clone().unwrap_or_else(data::default_data_dir)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ReproduceArgs {
+    #[arg(long, value_enum)]
+    pub dataset: DatasetKind,
+    /// Normal class, by index or name (default: the paper's, 1 for MNIST, dog for CIFAR-10).
+    #[arg(long)]
+    pub normal_class: Option<String>,
+    /// Models to train, comma separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = ModelKind::ALL.to_vec())]
+    pub models: Vec<ModelKind>,
+    /// Epochs per model (default: from --budget).
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Run seeds 0..K and report mean ± sd across them.
+    #[arg(long, conflicts_with = "seed")]
+    pub seeds: Option<u64>,
+    /// Run this one seed (default 0).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
+    pub device: DeviceChoice,
+    /// ci: minutes on 2 CPU cores; paper: the long run.
+    #[arg(long, value_enum, default_value_t = Budget::Ci)]
+    pub budget: Budget,
+    /// Output directory for record.json, checkpoints and figures (default runs/<dataset>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Continue an interrupted run: reuse checkpoints in --out made with the same config and data.
+    #[arg(long)]
+    pub resume: bool,
+    /// libtorch CPU threads (default: libtorch's choice; recorded either way).
+    #[arg(long)]
+    pub threads: Option<i32>,
+    #[arg(long, value_enum)]
+    pub init: Option<WeightInit>,
+    #[arg(long, value_enum)]
+    pub vae_loss: Option<VaeLoss>,
+    /// Weight β of the VAE's KL term.
+    #[arg(long)]
+    pub beta: Option<f64>,
+    #[arg(long, value_enum)]
+    pub critic_output: Option<CriticOutput>,
+    /// Skip the figures.
+    #[arg(long)]
+    pub no_figures: bool,
+    #[command(flatten)]
+    pub data: DataDirArg,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// CSV file with header `score,label`.
+    #[arg(long)]
+    pub scores: PathBuf,
+    /// Label value of the positive (anomalous) class.
+    #[arg(long, default_value = "1")]
+    pub positive_label: String,
+    /// Bootstrap resamples for the average-precision interval.
+    #[arg(long, default_value_t = 1000)]
+    pub bootstrap: usize,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Mean ROC-AUC against training seconds per model: a table and a PNG plot.
+    Cost {
+        /// A record.json written by `reproduce`.
+        record: PathBuf,
+        /// Where to write the plot (default: cost.png beside the record).
+        #[arg(long)]
+        png: Option<PathBuf>,
+    },
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Info(args) => info(&args),
+        Command::Reproduce(args) => reproduce(args),
+        Command::Metrics(args) => {
+            let options = SummaryOptions {
+                bootstrap_resamples: args.bootstrap,
+                seed: args.seed,
+                ..SummaryOptions::default()
+            };
+            let summary = metrics::summarize_csv(&args.scores, &args.positive_label, &options)?;
+            println!("{}", serde_json::to_string_pretty(&summary)?);
+            Ok(())
+        }
+        Command::Report(ReportCommand::Cost { record, png }) => {
+            let text = std::fs::read_to_string(&record)
+                .with_context(|| format!("reading {}", record.display()))?;
+            let value: serde_json::Value = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not JSON", record.display()))?;
+            let png = png.unwrap_or_else(|| record.with_file_name("cost.png"));
+            let (table, _) = crate::cost::cost_report(&value, &png)?;
+            println!("{table}\nplot: {}", png.display());
+            Ok(())
+        }
+    }
+}
+
+fn info(args: &DataDirArg) -> anyhow::Result<()> {
+    let env = Environment::capture();
+    println!("aerepro {}", env.aerepro_version);
+    println!("tch {}, libtorch {} ({} wheel set)", env.tch_version, env.libtorch_version, env.libtorch_variant);
+    println!(
+        "CUDA available: {} ({} device(s)); CPU threads: {}",
+        env.cuda_available, env.cuda_device_count, env.threads
+    );
+    let dir = args.resolve();
+    println!("data dir: {}", dir.display());
+    for kind in [DatasetKind::Mnist, DatasetKind::Cifar10] {
+        match data::load(kind, &dir) {
+            Ok(loaded) => println!(
+                "  {kind}: verified ({} variant; {} train, {} test images; {} files checksummed)",
+                loaded.provenance.variant,
+                loaded.train.len(),
+                loaded.test.len(),
+                loaded.provenance.files.len()
+            ),
+            Err(e) => println!("  {kind}: NOT AVAILABLE: {e}"),
+        }
+    }
+    Ok(())
+}
+
+fn experiment_config(args: &ReproduceArgs) -> anyhow::Result<ExperimentConfig> {
+    let mut config = ExperimentConfig::new(args.dataset, args.budget);
+    if let Some(class) = &args.normal_class {
+        config.normal_class = args.dataset.parse_class(class)?;
+    }
+    config.models = args.models.clone();
+    config.models.dedup();
+    if let Some(epochs) = args.epochs {
+        config.train.epochs = epochs;
+    }
+    config.seeds = match (args.seeds, args.seed) {
+        (Some(k), _) => (0..k).collect(),
+        (None, Some(s)) => vec![s],
+        (None, None) => vec![0],
+    };
+    config.train.threads = args.threads;
+    if let Some(init) = args.init {
+        config.train.model.init = init;
+    }
+    if let Some(critic) = args.critic_output {
+        config.train.model.critic_output = critic;
+    }
+    if let Some(loss) = args.vae_loss {
+        config.train.vae.loss = loss;
+    }
+    if let Some(beta) = args.beta {
+        config.train.vae.beta = beta;
+    }
+    config.validate()?;
+    Ok(config)
+}
+
+fn reproduce(args: ReproduceArgs) -> anyhow::Result<()> {
+    let config = experiment_config(&args)?;
+    let device = args.device.resolve()?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("runs").join(args.dataset.to_string().to_lowercase()));
+    let data_dir = args.data.resolve();
+    let options = RunOptions {
+        out_dir: &out,
+        data_dir: &data_dir,
+        device,
+        resume: args.resume,
+        show_progress: true,
+    };
+    let outcome = experiment::run(&config, &options)?;
+    println!("{}", report::table::render(&outcome.record));
+    if !args.no_figures {
+        let written = report::figures::write_all(&out, &outcome.split, &outcome.first_seed)?;
+        println!("figures: {} files in {}", written.len(), out.join("figures").display());
+    }
+    let table_path = out.join("table.txt");
+    record::write_atomic(&table_path, report::table::render(&outcome.record).as_bytes())?;
+    println!("record: {}", out.join("record.json").display());
+    Ok(())
+}

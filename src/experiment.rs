@@ -1,0 +1,477 @@
+//! One experiment: train each model type on the normal class, score every test image, and compute
+//! normal-vs-class metrics, for one or more seeds; the run record and the claim verdicts.
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+use tch::Device;
+
+use crate::claims::{self, ClaimInputs, ClaimVerdict};
+use crate::data::{self, DatasetKind, NormalClassSplit, Provenance};
+use crate::metrics::{self, MetricsSummary, SummaryOptions};
+use crate::model::ModelKind;
+use crate::record::{self, Environment};
+use crate::train::{self, TrainConfig, TrainReport, TrainedModel};
+use crate::{checkpoint, score};
+
+/// How long to train. The paper gives no epoch count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Budget {
+    /// Minutes on 2 CPU cores: enough epochs for the MSE to flatten on MNIST and for the CIFAR-10
+    /// colour statistics to be learned (see README, "Budgets").
+    Ci,
+    /// Our stand-in for the paper's full training (its times suggest long runs on a GPU).
+    Paper,
+}
+
+impl Budget {
+    pub fn epochs(self, dataset: DatasetKind) -> usize {
+        match (self, dataset) {
+            (Budget::Ci, DatasetKind::Mnist) => 10,
+            (Budget::Ci, DatasetKind::Cifar10) => 10,
+            (Budget::Paper, DatasetKind::Mnist) => 50,
+            (Budget::Paper, DatasetKind::Cifar10) => 100,
+        }
+    }
+}
+
+/// Everything that defines an experiment; recorded verbatim in the run record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentConfig {
+    pub dataset: DatasetKind,
+    pub normal_class: u8,
+    pub models: Vec<ModelKind>,
+    pub seeds: Vec<u64>,
+    pub budget: Budget,
+    /// The training template; `epochs` and `seed` are set per run from this config.
+    pub train: TrainConfig,
+    pub score_batch_size: i64,
+    pub metrics: SummaryOptions,
+}
+
+impl ExperimentConfig {
+    /// The paper's setup for `dataset` with our defaults.
+    pub fn new(dataset: DatasetKind, budget: Budget) -> Self {
+        let train = TrainConfig {
+            epochs: budget.epochs(dataset),
+            ..TrainConfig::default()
+        };
+        ExperimentConfig {
+            dataset,
+            normal_class: dataset.paper_normal_class(),
+            models: ModelKind::ALL.to_vec(),
+            seeds: vec![0],
+            budget,
+            train,
+            score_batch_size: 500,
+            metrics: SummaryOptions::default(),
+        }
+    }
+
+    fn train_config(&self, seed: u64) -> TrainConfig {
+        TrainConfig {
+            seed,
+            ..self.train.clone()
+        }
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let classes = self.dataset.class_names().len();
+        if self.normal_class as usize >= classes {
+            bail!("normal class {} is not a {} class (0..{classes})", self.normal_class, self.dataset);
+        }
+        if self.models.is_empty() {
+            bail!("no models selected");
+        }
+        if self.seeds.is_empty() {
+            bail!("no seeds selected");
+        }
+        if self.train.epochs == 0 {
+            bail!("epochs must be at least 1");
+        }
+        Ok(())
+    }
+}
+
+/// Metrics of normal test images vs the test images of one class (`class: None` = all other classes).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClassMetrics {
+    pub class: Option<u8>,
+    pub name: String,
+    pub metrics: MetricsSummary,
+}
+
+/// One trained model of one seed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModelRun {
+    pub kind: ModelKind,
+    pub seed: u64,
+    pub train: TrainReport,
+    pub seconds_per_epoch: f64,
+    pub score_seconds: f64,
+    /// True when the weights came from a checkpoint of an interrupted run (`--resume`).
+    pub resumed: bool,
+    pub checkpoint: String,
+    pub per_class: Vec<ClassMetrics>,
+    pub all_others: ClassMetrics,
+}
+
+/// Mean and sample standard deviation across seeds.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct MeanSd {
+    pub mean: f64,
+    pub sd: f64,
+    pub n: usize,
+}
+
+impl MeanSd {
+    pub fn of(values: &[f64]) -> MeanSd {
+        let n = values.len();
+        let mean = values.iter().sum::<f64>() / n as f64;
+        let sd = if n > 1 {
+            (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
+        } else {
+            0.0
+        };
+        MeanSd { mean, sd, n }
+    }
+}
+
+/// Across-seed summary of one model on one class row.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SummaryRow {
+    pub kind: ModelKind,
+    pub class: Option<u8>,
+    pub name: String,
+    pub roc_auc: MeanSd,
+    pub average_precision: MeanSd,
+    pub pr_auc_trapezoid: MeanSd,
+}
+
+/// One-sided paired DeLong test (first seed): does `better` have a higher ROC-AUC than `worse`?
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PairedComparison {
+    pub class: u8,
+    pub better: ModelKind,
+    pub worse: ModelKind,
+    pub difference: f64,
+    pub z: f64,
+    pub p_value: f64,
+}
+
+/// The JSON record of a run (`DIR/record.json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRecord {
+    pub environment: Environment,
+    pub device: String,
+    pub config: ExperimentConfig,
+    pub data: Provenance,
+    pub runs: Vec<ModelRun>,
+    pub summary: Vec<SummaryRow>,
+    pub paired_tests: Vec<PairedComparison>,
+    pub claims: Vec<ClaimVerdict>,
+    pub complete: bool,
+    pub wall_seconds: f64,
+}
+
+/// Scores of the test images by one model, kept in memory for paired tests and figures.
+pub struct Scored {
+    pub kind: ModelKind,
+    pub seed: u64,
+    pub scores: Vec<f64>,
+    pub model: TrainedModel,
+}
+
+/// What a finished experiment hands to the report: the record and the first seed's models/scores.
+pub struct Outcome {
+    pub record: RunRecord,
+    pub split: NormalClassSplit,
+    pub first_seed: Vec<Scored>,
+}
+
+pub struct RunOptions<'a> {
+    pub out_dir: &'a Path,
+    pub data_dir: &'a Path,
+    pub device: Device,
+    pub resume: bool,
+    pub show_progress: bool,
+}
+
+/// Scores and labels (anomaly = true) of the normal test images and those of `class` (all non-normal
+/// classes for `None`).
+pub fn normal_vs(scores: &[f64], test_labels: &[u8], normal: u8, class: Option<u8>) -> (Vec<f64>, Vec<bool>) {
+    scores
+        .iter()
+        .zip(test_labels)
+        .filter(|(_, l)| **l == normal || class.map_or(true, |c| **l == c))
+        .map(|(s, l)| (*s, *l != normal))
+        .unzip()
+}
+
+fn class_metrics(
+    split: &NormalClassSplit,
+    scores: &[f64],
+    class: Option<u8>,
+    options: &SummaryOptions,
+) -> anyhow::Result<ClassMetrics> {
+    let (s, y) = normal_vs(scores, &split.test_labels, split.normal_class, class);
+    let name = class.map_or("all others".to_string(), |c| split.class_name(c).to_string());
+    let metrics = metrics::summarize(&s, &y, options)
+        .with_context(|| format!("metrics of normal vs {name}"))?;
+    Ok(ClassMetrics { class, name, metrics })
+}
+
+fn anomalous_classes(split: &NormalClassSplit) -> Vec<u8> {
+    (0..split.dataset.class_names().len() as u8)
+        .filter(|c| *c != split.normal_class)
+        .collect()
+}
+
+fn checkpoint_path(out_dir: &Path, config: &ExperimentConfig, kind: ModelKind, seed: u64) -> PathBuf {
+    out_dir.join("checkpoints").join(format!(
+        "{}-normal{}-{}-seed{seed}.safetensors",
+        config.dataset.to_string().to_lowercase(),
+        config.normal_class,
+        kind.slug()
+    ))
+}
+
+fn data_fingerprint(provenance: &Provenance) -> String {
+    provenance
+        .files
+        .iter()
+        .map(|f| f.sha256.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Trains (or, with `resume`, reloads a matching checkpoint of) one model.
+fn train_or_resume(
+    config: &ExperimentConfig,
+    split: &NormalClassSplit,
+    kind: ModelKind,
+    seed: u64,
+    options: &RunOptions,
+) -> anyhow::Result<(TrainedModel, bool, PathBuf)> {
+    let train_config = config.train_config(seed);
+    let path = checkpoint_path(options.out_dir, config, kind, seed);
+    let fingerprint = data_fingerprint(&split.provenance);
+    if options.resume && path.exists() {
+        let loaded = checkpoint::load(&path, options.device)
+            .with_context(|| format!("loading checkpoint {}", path.display()))?;
+        let matches = loaded.sidecar.data_hash == fingerprint
+            && loaded.model.report.as_ref().is_some_and(|r| r.config == train_config);
+        if matches {
+            eprintln!("resumed {kind} seed {seed} from {}", path.display());
+            return Ok((loaded.model, true, path));
+        }
+        eprintln!(
+            "checkpoint {} was made with another config or data; retraining",
+            path.display()
+        );
+    }
+    let progress = options.show_progress.then(|| train::progress_bar(0));
+    let trained = train::train_model(
+        kind,
+        split.dataset,
+        &split.train,
+        &train_config,
+        options.device,
+        progress.as_ref(),
+    )?;
+    if let Some(pb) = progress {
+        pb.finish_and_clear();
+    }
+    checkpoint::save(&trained, &path, &fingerprint)
+        .with_context(|| format!("saving checkpoint {}", path.display()))?;
+    Ok((trained, false, path))
+}
+
+fn run_model(
+    config: &ExperimentConfig,
+    split: &NormalClassSplit,
+    kind: ModelKind,
+    seed: u64,
+    options: &RunOptions,
+) -> anyhow::Result<(ModelRun, Scored)> {
+    let (model, resumed, path) = train_or_resume(config, split, kind, seed, options)?;
+    let report = model
+        .report
+        .clone()
+        .context("trained model without a training report")?;
+    let start = Instant::now();
+    let scores = score::reconstruction_errors(&model, &split.test_images, config.score_batch_size)?;
+    let score_seconds = start.elapsed().as_secs_f64();
+    if let Some(i) = scores.iter().position(|s| !s.is_finite()) {
+        bail!("{kind} seed {seed}: the score of test image {i} is {} (diverged training?)", scores[i]);
+    }
+    let per_class = anomalous_classes(split)
+        .into_iter()
+        .map(|c| class_metrics(split, &scores, Some(c), &config.metrics))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let all_others = class_metrics(split, &scores, None, &config.metrics)?;
+    let run = ModelRun {
+        kind,
+        seed,
+        seconds_per_epoch: report.total_seconds / report.epochs.len().max(1) as f64,
+        train: report,
+        score_seconds,
+        resumed,
+        checkpoint: path.display().to_string(),
+        per_class,
+        all_others,
+    };
+    Ok((run, Scored { kind, seed, scores, model }))
+}
+
+fn summarize_runs(runs: &[ModelRun]) -> Vec<SummaryRow> {
+    let mut rows = Vec::new();
+    let mut kinds: Vec<ModelKind> = runs.iter().map(|r| r.kind).collect();
+    kinds.sort();
+    kinds.dedup();
+    for kind in kinds {
+        let of_kind: Vec<&ModelRun> = runs.iter().filter(|r| r.kind == kind).collect();
+        let rows_of = |run: &ModelRun| -> Vec<ClassMetrics> {
+            run.per_class.iter().chain([&run.all_others]).cloned().collect()
+        };
+        let template = rows_of(of_kind[0]);
+        for (i, row) in template.iter().enumerate() {
+            let values = |f: fn(&MetricsSummary) -> f64| -> MeanSd {
+                MeanSd::of(&of_kind.iter().map(|r| f(&rows_of(r)[i].metrics)).collect::<Vec<_>>())
+            };
+            rows.push(SummaryRow {
+                kind,
+                class: row.class,
+                name: row.name.clone(),
+                roc_auc: values(|m| m.roc_auc),
+                average_precision: values(|m| m.average_precision),
+                pr_auc_trapezoid: values(|m| m.pr_auc_trapezoid),
+            });
+        }
+    }
+    rows
+}
+
+fn paired_tests(split: &NormalClassSplit, scored: &[Scored]) -> anyhow::Result<Vec<PairedComparison>> {
+    let mut out = Vec::new();
+    for class in anomalous_classes(split) {
+        for a in scored {
+            for b in scored.iter().filter(|b| b.kind != a.kind) {
+                let (sa, labels) = normal_vs(&a.scores, &split.test_labels, split.normal_class, Some(class));
+                let (sb, _) = normal_vs(&b.scores, &split.test_labels, split.normal_class, Some(class));
+                let test = metrics::delong_paired_test(&sa, &sb, &labels)?;
+                out.push(PairedComparison {
+                    class,
+                    better: a.kind,
+                    worse: b.kind,
+                    difference: test.difference,
+                    z: test.z,
+                    p_value: test.p_value,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub fn claim_inputs(summary: &[SummaryRow], paired: &[PairedComparison], runs: &[ModelRun]) -> ClaimInputs {
+    let mut inputs = ClaimInputs::default();
+    for row in summary {
+        if let Some(class) = row.class {
+            inputs.roc_auc.insert((row.kind, class), row.roc_auc.mean);
+        }
+    }
+    for p in paired {
+        inputs.paired_p.insert((p.class, p.better, p.worse), p.p_value);
+    }
+    let mut per_epoch: BTreeMap<ModelKind, Vec<f64>> = BTreeMap::new();
+    for run in runs {
+        per_epoch.entry(run.kind).or_default().push(run.seconds_per_epoch);
+    }
+    for (kind, values) in per_epoch {
+        inputs.seconds_per_epoch.insert(kind, MeanSd::of(&values).mean);
+    }
+    inputs
+}
+
+/// Runs the experiment, writing `record.json` in `out_dir` after every finished model (so an
+/// interrupted run keeps what it finished; `complete` is false until the end).
+pub fn run(config: &ExperimentConfig, options: &RunOptions) -> anyhow::Result<Outcome> {
+    config.validate()?;
+    let started = Instant::now();
+    if let Some(threads) = config.train.threads {
+        tch::set_num_threads(threads);
+    }
+    let split = data::load_split(config.dataset, options.data_dir, config.normal_class)?;
+    if split.train.size()[0] == 0 {
+        bail!("no training images of class {} in {}", config.normal_class, config.dataset);
+    }
+    let record_path = options.out_dir.join("record.json");
+    let mut record = RunRecord {
+        environment: Environment::capture(),
+        device: format!("{:?}", options.device),
+        config: config.clone(),
+        data: split.provenance.clone(),
+        runs: Vec::new(),
+        summary: Vec::new(),
+        paired_tests: Vec::new(),
+        claims: Vec::new(),
+        complete: false,
+        wall_seconds: 0.0,
+    };
+    let mut first_seed = Vec::new();
+    for (seed_index, seed) in config.seeds.iter().enumerate() {
+        for kind in &config.models {
+            let (run, scored) = run_model(config, &split, *kind, *seed, options)?;
+            record.runs.push(run);
+            record.summary = summarize_runs(&record.runs);
+            record.wall_seconds = started.elapsed().as_secs_f64();
+            record::write_json_atomic(&record_path, &record)?;
+            if seed_index == 0 {
+                first_seed.push(scored);
+            }
+        }
+    }
+    record.paired_tests = paired_tests(&split, &first_seed)?;
+    let inputs = claim_inputs(&record.summary, &record.paired_tests, &record.runs);
+    let paper_setup = config.normal_class == config.dataset.paper_normal_class()
+        && config.models.len() == ModelKind::ALL.len();
+    if paper_setup {
+        record.claims = claims::evaluate(config.dataset, &inputs);
+    }
+    record.complete = true;
+    record.wall_seconds = started.elapsed().as_secs_f64();
+    record::write_json_atomic(&record_path, &record)?;
+    Ok(Outcome {
+        record,
+        split,
+        first_seed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal_vs_selects_normal_and_one_class_with_anomaly_positive() {
+        let scores = [0.1, 0.2, 0.3, 0.4, 0.5];
+        let labels = [1, 7, 1, 3, 7];
+        let (s, y) = normal_vs(&scores, &labels, 1, Some(7));
+        assert_eq!(s, [0.1, 0.2, 0.3, 0.5]);
+        assert_eq!(y, [false, true, false, true]);
+        let (s, y) = normal_vs(&scores, &labels, 1, None);
+        assert_eq!(s.len(), 5);
+        assert_eq!(y, [false, true, false, true, true]);
+    }
+
+    #[test]
+    fn mean_sd_uses_the_sample_deviation() {
+        let m = MeanSd::of(&[1.0, 2.0, 3.0]);
+        assert_eq!((m.mean, m.sd, m.n), (2.0, 1.0, 3));
+        assert_eq!(MeanSd::of(&[5.0]).sd, 0.0);
+    }
+}

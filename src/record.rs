@@ -1,0 +1,82 @@
+//! Atomic JSON output, and the versions/environment every run record carries.
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+use serde::Serialize;
+
+/// Writes `value` as pretty JSON to `path` via a temporary file in the same directory and a rename, so a
+/// reader never sees a half-written file and an interrupted run never corrupts an earlier result.
+pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
+    let bytes = serde_json::to_vec_pretty(value)?;
+    write_atomic(path, &bytes)
+}
+
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path)
+        .with_context(|| format!("renaming the temporary file onto {}", path.display()))?;
+    Ok(())
+}
+
+/// Software and machine facts recorded with every result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Environment {
+    pub aerepro_version: &'static str,
+    pub tch_version: &'static str,
+    pub libtorch_version: &'static str,
+    /// "cpu" (slim wheel set) or "cuda" (full set), as installed by ci/setup-libtorch.sh.
+    pub libtorch_variant: &'static str,
+    pub cuda_available: bool,
+    pub cuda_device_count: i64,
+    pub threads: i32,
+    pub git_commit: Option<String>,
+}
+
+pub const TCH_VERSION: &str = "0.24.0";
+
+impl Environment {
+    pub fn capture() -> Self {
+        Environment {
+            aerepro_version: env!("CARGO_PKG_VERSION"),
+            tch_version: TCH_VERSION,
+            libtorch_version: option_env!("AEREPRO_LIBTORCH_VERSION").unwrap_or("unknown"),
+            libtorch_variant: option_env!("AEREPRO_LIBTORCH_VARIANT").unwrap_or("unknown"),
+            cuda_available: tch::Cuda::is_available(),
+            cuda_device_count: tch::Cuda::device_count(),
+            threads: tch::get_num_threads(),
+            git_commit: git_commit(),
+        }
+    }
+}
+
+fn git_commit() -> Option<String> {
+    let out = std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_whole_file_and_leaves_no_temporaries() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("record.json");
+        write_json_atomic(&path, &vec![1, 2, 3]).unwrap();
+        write_json_atomic(&path, &vec![4]).unwrap();
+        let back: Vec<i32> = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(back, [4]);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,3 @@
+//! What a person reads and looks at after a run: the table beside the paper, and figures.
+pub mod figures;
+pub mod table;

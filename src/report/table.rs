@@ -1,0 +1,147 @@
+//! Tables 5/6 in the paper's layout with our numbers, the paper's, and the difference.
+use std::fmt::Write;
+
+use crate::experiment::{MeanSd, RunRecord, SummaryRow};
+use crate::model::ModelKind;
+use crate::paper;
+
+fn cell(value: &MeanSd) -> String {
+    if value.n > 1 {
+        format!("{:.4}±{:.4}", value.mean, value.sd)
+    } else {
+        format!("{:.4}", value.mean)
+    }
+}
+
+fn metric_table(
+    record: &RunRecord,
+    title: &str,
+    ours: fn(&SummaryRow) -> &MeanSd,
+    theirs: fn(&paper::PaperCell) -> f64,
+) -> String {
+    let config = &record.config;
+    let kinds = &config.models;
+    let mut out = String::new();
+    let _ = writeln!(out, "{title}");
+    let mut header = format!("{:<12}", "class");
+    for kind in kinds {
+        let _ = write!(header, " | {:<15} {:>6} {:>7}", format!("{kind} ours"), "paper", "diff");
+    }
+    let _ = writeln!(out, "{header}");
+    let _ = writeln!(out, "{}", "-".repeat(header.chars().count()));
+    let mut classes: Vec<Option<u8>> = record.summary.iter().map(|r| r.class).collect();
+    classes.sort_by_key(|c| c.map_or(u8::MAX, |c| c));
+    classes.dedup();
+    for class in classes {
+        let name = class.map_or("all others".to_string(), |c| {
+            config.dataset.class_names()[c as usize].to_string()
+        });
+        let mut line = format!("{name:<12}");
+        for kind in kinds {
+            let row = record
+                .summary
+                .iter()
+                .find(|r| r.kind == *kind && r.class == class);
+            let paper_value = class
+                .and_then(|c| paper::cell(config.dataset, config.normal_class, c, *kind))
+                .map(|c| theirs(&c));
+            let (ours_text, diff) = match row {
+                Some(row) => (
+                    cell(ours(row)),
+                    paper_value.map(|p| format!("{:+.4}", ours(row).mean - p)),
+                ),
+                None => ("-".into(), None),
+            };
+            let paper_text = paper_value.map_or("-".into(), |p| format!("{p:.4}"));
+            let _ = write!(
+                line,
+                " | {ours_text:<15} {paper_text:>6} {:>7}",
+                diff.unwrap_or_else(|| "-".into())
+            );
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    out
+}
+
+/// Training time per model and the cost ratios beside the paper's.
+pub fn cost_line(record: &RunRecord) -> String {
+    let mut seconds: Vec<(ModelKind, f64)> = Vec::new();
+    for kind in &record.config.models {
+        let runs: Vec<f64> = record
+            .runs
+            .iter()
+            .filter(|r| r.kind == *kind)
+            .map(|r| r.train.total_seconds)
+            .collect();
+        if !runs.is_empty() {
+            seconds.push((*kind, MeanSd::of(&runs).mean));
+        }
+    }
+    let mut line = String::from("training seconds:");
+    for (kind, s) in &seconds {
+        let _ = write!(line, " {kind} {s:.1}");
+    }
+    let of = |k: ModelKind| seconds.iter().find(|(m, _)| *m == k).map(|(_, s)| *s);
+    if let (Some(cae), Some(vae), Some(aae)) = (of(ModelKind::Cae), of(ModelKind::Vae), of(ModelKind::Aae)) {
+        let (paper_vae, paper_aae) = paper::cost_ratios(record.config.dataset);
+        let _ = write!(
+            line,
+            "; ratios VAE/CAE {:.3} (paper {paper_vae:.3}), AAE/CAE {:.3} (paper {paper_aae:.3})",
+            vae / cae,
+            aae / cae
+        );
+    }
+    line
+}
+
+/// The full text report printed after `reproduce`.
+pub fn render(record: &RunRecord) -> String {
+    let config = &record.config;
+    let table_name = match config.dataset {
+        crate::data::DatasetKind::Mnist => "Table 5",
+        crate::data::DatasetKind::Cifar10 => "Table 6",
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} ({}; data variant: {}), normal class {} — {table_name}; {} epochs, seeds {:?}, device {}, {} threads",
+        config.dataset,
+        config.dataset,
+        record.data.variant,
+        config.dataset.class_names()[config.normal_class as usize],
+        config.train.epochs,
+        config.seeds,
+        record.device,
+        record.environment.threads,
+    );
+    if paper::table(config.dataset, config.normal_class).is_none() {
+        let _ = writeln!(out, "(the paper has no numbers for this normal class; paper columns are empty)");
+    }
+    out += &metric_table(record, "ROC-AUC", |r| &r.roc_auc, |c| c.roc_auc);
+    out += "\n";
+    out += &metric_table(
+        record,
+        "PR-AUC (average precision; the trapezoidal variant is in record.json)",
+        |r| &r.average_precision,
+        |c| c.pr_auc,
+    );
+    let _ = writeln!(out, "\n{}", cost_line(record));
+    for run in record.runs.iter().filter(|r| r.train.collapse.detected) {
+        let _ = writeln!(
+            out,
+            "WARNING: {} seed {} collapsed: {}",
+            run.kind,
+            run.seed,
+            run.train.collapse.reason.as_deref().unwrap_or("see record")
+        );
+    }
+    if !record.claims.is_empty() {
+        let _ = writeln!(out, "\nclaims:");
+        for claim in &record.claims {
+            let verdict = if claim.holds { "reproduced" } else { "REFUTED" };
+            let _ = writeln!(out, "  {} {verdict}: {}\n     measured: {}", claim.id, claim.claim, claim.measured);
+        }
+    }
+    out
+}
