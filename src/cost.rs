@@ -80,6 +80,13 @@ fn train_seconds(model: &Value) -> Option<f64> {
     {
         return Some(s);
     }
+    if let Some(s) = model
+        .get("train")
+        .and_then(|t| first(t, &["total_seconds", "seconds", "train_seconds"]))
+        .and_then(number)
+    {
+        return Some(s);
+    }
     let per: Vec<f64> = classes(model)
         .iter()
         .filter_map(|c| first(c, &["train_seconds", "training_seconds"]).and_then(number))
@@ -102,7 +109,9 @@ fn mean_roc_auc(model: &Value) -> Option<f64> {
     let per: Vec<f64> = classes(model)
         .iter()
         .filter_map(|c| {
-            let a = c.get("roc_auc")?;
+            let a = c
+                .get("roc_auc")
+                .or_else(|| c.get("metrics").and_then(|m| m.get("roc_auc")))?;
             number(a).or_else(|| a.get("value").and_then(number))
         })
         .collect();
@@ -116,6 +125,7 @@ pub fn cost_rows(record: &Value) -> Result<Vec<CostRow>> {
         .context("run record has no models[] (nor runs[] / results[]) array")?;
     let top_dataset = record
         .get("dataset")
+        .or_else(|| record.get("config").and_then(|c| c.get("dataset")))
         .and_then(Value::as_str)
         .map(str::to_string);
     let mut rows = Vec::with_capacity(models.len());
@@ -141,7 +151,37 @@ pub fn cost_rows(record: &Value) -> Result<Vec<CostRow>> {
     if rows.is_empty() {
         bail!("run record lists no models");
     }
-    Ok(rows)
+    Ok(merge_repeats(rows))
+}
+
+/// Several runs of one (dataset, model), e.g. one per seed, become one row: mean training seconds
+/// and mean of the available ROC-AUCs.
+fn merge_repeats(rows: Vec<CostRow>) -> Vec<CostRow> {
+    let mut out: Vec<(CostRow, usize, Vec<f64>)> = Vec::new();
+    for r in rows {
+        match out
+            .iter_mut()
+            .find(|(o, _, _)| o.dataset == r.dataset && o.kind == r.kind)
+        {
+            Some((o, n, aucs)) => {
+                o.train_seconds += r.train_seconds;
+                *n += 1;
+                aucs.extend(r.mean_roc_auc);
+            }
+            None => {
+                let aucs = r.mean_roc_auc.into_iter().collect();
+                out.push((r, 1, aucs));
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(mut r, n, aucs)| {
+            r.train_seconds /= n as f64;
+            r.mean_roc_auc =
+                (!aucs.is_empty()).then(|| aucs.iter().sum::<f64>() / aucs.len() as f64);
+            r
+        })
+        .collect()
 }
 
 fn kind_index(kind: &str) -> usize {
@@ -389,6 +429,22 @@ mod tests {
         assert!(cost_rows(&json!({"models": []})).is_err());
         assert!(cost_rows(&json!({"nothing": 1})).is_err());
         assert!(cost_rows(&json!({"models": [{"kind": "cae"}]})).is_err());
+    }
+
+    #[test]
+    fn reads_run_record_layout_and_merges_seeds() {
+        let run = |seed: u64, secs: f64, a: f64, b: f64| {
+            json!({"kind": "cae", "seed": seed, "train": {"total_seconds": secs},
+                   "per_class": [{"class": 0, "metrics": {"roc_auc": a}},
+                                 {"class": 2, "metrics": {"roc_auc": b}}]})
+        };
+        let rec = json!({"config": {"dataset": "mnist"},
+                         "runs": [run(0, 10.0, 0.9, 1.0), run(1, 20.0, 0.8, 0.9)]});
+        let rows = cost_rows(&rec).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].dataset.as_deref(), Some("mnist"));
+        assert!((rows[0].train_seconds - 15.0).abs() < 1e-12);
+        assert!((rows[0].mean_roc_auc.unwrap() - 0.9).abs() < 1e-12);
     }
 
     #[test]
