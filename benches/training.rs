@@ -5,9 +5,10 @@
 //!
 //! `cargo bench --bench training` runs the criterion benchmarks (a few minutes on 2 CPU cores).
 //! `cargo bench --bench training -- --throughput [--dataset mnist|cifar10]… [--model cae|vae|aae]…
-//! [--steps 32] [--warmup 5] [--threads 2] [--score-images 2048] [--score-batch 512]` skips criterion
-//! and prints one JSON object per line, the same fields as `ci/torch_reference.py --throughput`
-//! (used by `ci/side_by_side.sh`).
+//! [--steps 32] [--warmup 5] [--threads 2] [--score-images 2048] [--score-batch 512] [--cpu-time]`
+//! skips criterion and prints one JSON object per line, the same fields as
+//! `ci/torch_reference.py --throughput` (used by `ci/side_by_side.sh`); `--cpu-time` adds CPU
+//! seconds per step (robust to other processes' load at 1 thread).
 //!
 //! Environment: `AEREPRO_BENCH_THREADS` (default 2, `tch::set_num_threads`), `AEREPRO_BENCH_DEVICE`
 //! (`auto` default: CUDA when present, else CPU; or `cpu` / `cuda`), `AEREPRO_DATA_DIR` (default
@@ -135,6 +136,34 @@ fn step_seconds(data: &Data, kind: ModelKind, steps: u64, device: Device) -> f64
     secs
 }
 
+/// CPU seconds (user + system, all threads) of this process so far, from /proc/self/stat (clock
+/// ticks, assumed 100 Hz); None where /proc is unavailable.
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // After the comm field: state is field 3, utime 14, stime 15 (1-based in proc(5)).
+    let utime: f64 = f.get(11)?.parse().ok()?;
+    let stime: f64 = f.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+/// CPU seconds per training step, as the difference of two fresh runs of `steps` and 1 steps
+/// (cancels building the model and the after-epoch probe). Robust to other processes' load when
+/// run with 1 thread; with more threads it includes OpenMP's spin-waiting.
+fn cpu_seconds_per_step(data: &Data, kind: ModelKind, steps: i64, device: Device) -> Option<f64> {
+    let steps = steps.min(data.train.size()[0] / BATCH);
+    if steps < 2 {
+        return None;
+    }
+    let c0 = process_cpu_seconds()?;
+    train_batches(data, kind, 1, device);
+    let c1 = process_cpu_seconds()?;
+    train_batches(data, kind, steps, device);
+    let c2 = process_cpu_seconds()?;
+    Some(((c2 - c1) - (c1 - c0)) / (steps - 1) as f64)
+}
+
 fn score_seconds(model: &TrainedModel, images: &Tensor, batch: i64) -> f64 {
     let start = Instant::now();
     let scores = reconstruction_errors(model, images, batch).expect("scoring");
@@ -198,6 +227,7 @@ struct ThroughputArgs {
     warmup: i64,
     score_images: i64,
     score_batch: i64,
+    cpu_time: bool,
 }
 
 fn parse_throughput_args(args: &[String]) -> ThroughputArgs {
@@ -208,6 +238,7 @@ fn parse_throughput_args(args: &[String]) -> ThroughputArgs {
         warmup: 5,
         score_images: 2048,
         score_batch: 512,
+        cpu_time: false,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -234,6 +265,7 @@ fn parse_throughput_args(args: &[String]) -> ThroughputArgs {
             "--threads" => std::env::set_var("AEREPRO_BENCH_THREADS", val()),
             "--score-images" => t.score_images = val().parse().expect("--score-images N"),
             "--score-batch" => t.score_batch = val().parse().expect("--score-batch N"),
+            "--cpu-time" => t.cpu_time = true,
             other => panic!("unknown argument {other}"),
         }
     }
@@ -264,6 +296,11 @@ fn throughput(args: &[String]) {
             }
             let secs = step_seconds(&data, kind, t.steps, device);
             per_step.insert((*ds, kind), secs / t.steps as f64);
+            let cpu = if t.cpu_time {
+                cpu_seconds_per_step(&data, kind, t.steps as i64, device)
+            } else {
+                None
+            };
             println!(
                 "{}",
                 serde_json::json!({
@@ -272,6 +309,8 @@ fn throughput(args: &[String]) {
                     "steps": t.steps, "seconds": secs,
                     "images_per_s": (t.steps as i64 * BATCH) as f64 / secs,
                     "step_ms": 1e3 * secs / t.steps as f64,
+                    "cpu_step_ms": cpu.map(|c| 1e3 * c),
+                    "cpu_images_per_s": cpu.map(|c| BATCH as f64 / c),
                 })
             );
             if t.score_images > 0 {

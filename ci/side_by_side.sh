@@ -9,6 +9,7 @@
 # Usage: ci/side_by_side.sh [--reps 5] [--threads 2] [--steps 32] [--warmup 5]
 #                           [--dataset mnist|cifar10]... [--model cae|vae|aae]...
 #                           [--end-to-end [--e2e-reps 1] [--epochs 10]]
+# --threads 1 gives the most load-robust numbers (CPU seconds per step are printed too).
 #   --end-to-end  instead: `aerepro reproduce --dataset mnist --budget ci` (3 models, 10 epochs, MNIST
 #                 class 1, scoring and metrics) against `ci/torch_reference.py --end-to-end` doing
 #                 the same training and scoring, alternately; prints wall seconds and the ratio.
@@ -92,7 +93,7 @@ for l in sys.stdin:
 
 log="$out/throughput-$stamp.jsonl"
 : > "$log"
-common=(--throughput --steps "$steps" --warmup "$warmup" --threads "$threads" --score-images 2048 --score-batch 512)
+common=(--throughput --steps "$steps" --warmup "$warmup" --threads "$threads" --score-images 2048 --score-batch 512 --cpu-time)
 for rep in $(seq 1 "$reps"); do
   for ds in "${datasets[@]}"; do
     for m in "${models[@]}"; do
@@ -132,5 +133,17 @@ for k in keys:
     p = statistics.median(by["pytorch"][i] for i in reps)
     mr = statistics.median(by["aerepro"][i] / by["pytorch"][i] for i in reps)
     print("%-6s %-8s %-5s %4d %12.1f %12.1f %13.3f %14.3f" % (k + (len(reps), a, p, a / p, mr)))
+cpu = [r for r in rows if r.get("cpu_images_per_s")]
+if cpu:
+    print()
+    print("per CPU-second (user+sys of all threads; the load-robust measure at --threads 1):")
+    print("%-6s %-8s %-5s %4s %12s %12s %13s" % ("mode", "dataset", "model", "reps", "aerepro", "pytorch", "ratio(medians)"))
+    for k in keys:
+        by = {s: [r["cpu_images_per_s"] for r in cpu
+                  if (r["mode"], r["dataset"], r["model"]) == k and r["impl"] == s]
+              for s in ("aerepro", "pytorch")}
+        if by["aerepro"] and by["pytorch"]:
+            a, p = statistics.median(by["aerepro"]), statistics.median(by["pytorch"])
+            print("%-6s %-8s %-5s %4d %12.1f %12.1f %13.3f" % (k + (min(len(by["aerepro"]), len(by["pytorch"])), a, p, a / p)))
 print("raw: %s" % sys.argv[1])
 EOF

@@ -105,12 +105,35 @@ def _init_(module):
                 nn.init.zeros_(m.bias)
 
 
+LEAKY = "kernel"  # set from --leaky
+
+
+class MaxLeaky(nn.Module):
+    """LeakyReLU written as aerepro's model writes it: max(x, 0.2 x) (for the --leaky experiment)."""
+
+    def forward(self, x):
+        return torch.maximum(x, x * SLOPE)
+
+
+class PreluLeaky(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("w", torch.tensor([SLOPE]))
+
+    def forward(self, x):
+        return F.prelu(x, self.w)
+
+
+def leaky():
+    return {"kernel": lambda: nn.LeakyReLU(SLOPE), "maximum": MaxLeaky, "prelu": PreluLeaky}[LEAKY]()
+
+
 class Encoder(nn.Module):
     def __init__(self, arch):
         super().__init__()
         layers = []
         for cin, cout, s, _ in arch["enc"]:
-            layers += [nn.Conv2d(cin, cout, 3, stride=s, padding=1), nn.LeakyReLU(SLOPE)]
+            layers += [nn.Conv2d(cin, cout, 3, stride=s, padding=1), leaky()]
         self.net = nn.Sequential(*layers, nn.Flatten(1))
 
     def forward(self, x):
@@ -125,7 +148,7 @@ class Decoder(nn.Module):
         n = len(arch["dec"])
         for i, (cin, cout, s, op) in enumerate(arch["dec"]):
             layers.append(nn.ConvTranspose2d(cin, cout, 3, stride=s, padding=1, output_padding=op))
-            layers.append(nn.Sigmoid() if i + 1 == n else nn.LeakyReLU(SLOPE))
+            layers.append(nn.Sigmoid() if i + 1 == n else leaky())
         self.net = nn.Sequential(*layers)
 
     def forward(self, flat):
@@ -145,11 +168,12 @@ class Autoencoder(nn.Module):
             self.lin22 = nn.Linear(HIDDEN, NZ)
         else:
             self.lin2 = nn.Linear(HIDDEN, NZ)
+        self.act1, self.act3, self.act4 = leaky(), leaky(), leaky()
         self.lin3 = nn.Linear(NZ, HIDDEN)
         self.lin4 = nn.Linear(HIDDEN, flat)
         self.dec = Decoder(arch)
         if kind == "aae":
-            self.critic = nn.Sequential(nn.Linear(NZ, CRITIC_HIDDEN), nn.LeakyReLU(SLOPE),
+            self.critic = nn.Sequential(nn.Linear(NZ, CRITIC_HIDDEN), leaky(),
                                         nn.Linear(CRITIC_HIDDEN, 1))
         _init_(self)
 
@@ -161,7 +185,7 @@ class Autoencoder(nn.Module):
         return self.encoder_params() + [p for m in [self.lin3, self.lin4, self.dec] for p in m.parameters()]
 
     def encode(self, x, sample):
-        h = F.leaky_relu(self.lin1(self.enc(x)), SLOPE)
+        h = self.act1(self.lin1(self.enc(x)))
         if self.kind != "vae":
             z = self.lin2(h)
             return z, z, None
@@ -170,8 +194,8 @@ class Autoencoder(nn.Module):
         return z, mu, logvar
 
     def decode(self, z):
-        h = F.leaky_relu(self.lin3(z), SLOPE)
-        return self.dec(F.leaky_relu(self.lin4(h), SLOPE))
+        h = self.act3(self.lin3(z))
+        return self.dec(self.act4(self.lin4(h)))
 
     def forward(self, x, sample=False):
         z, mu, logvar = self.encode(x, sample)
@@ -300,15 +324,17 @@ def throughput(args):
             tr = Trainer(model, args)
             for i in range(args.warmup):
                 tr.step(train.index_select(0, idx[i % nb]))
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             for i in range(args.steps):
                 loss = tr.step(train.index_select(0, idx[(args.warmup + i) % nb]))
             loss.item()  # one host sync at the end (a no-op on CPU, kept for parity with GPUs)
-            dt = time.perf_counter() - t0
+            dt, cpu = time.perf_counter() - t0, time.process_time() - c0
             rec = {"impl": "pytorch", "mode": "train", "dataset": dataset, "model": kind,
                    "batch": args.batch, "threads": torch.get_num_threads(), "steps": args.steps,
                    "seconds": dt, "images_per_s": args.steps * args.batch / dt,
-                   "step_ms": 1e3 * dt / args.steps}
+                   "step_ms": 1e3 * dt / args.steps,
+                   "cpu_step_ms": 1e3 * cpu / args.steps if args.cpu_time else None,
+                   "cpu_images_per_s": args.steps * args.batch / cpu if args.cpu_time else None}
             print(json.dumps(rec), flush=True)
             results.append(rec)
             if args.score_images > 0:
@@ -408,6 +434,8 @@ def main():
     p.add_argument("--normal-class", default=None,
                    help="--end-to-end: a class index, a comma list, or 'all' (default: the paper's)")
     p.add_argument("--drop-last", action="store_true", help="drop the last partial batch of an epoch")
+    p.add_argument("--cpu-time", action="store_true",
+                   help="also report CPU seconds per step (process_time; robust to load at 1 thread)")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--critic-lr", type=float, default=5e-5)
@@ -418,10 +446,15 @@ def main():
     p.add_argument("--beta", type=float, default=1.0)
     p.add_argument("--vae-loss", default="calibrated-gaussian",
                    choices=["calibrated-gaussian", "sum-squared-error", "mean-squared-error"])
+    p.add_argument("--leaky", choices=["kernel", "maximum", "prelu"], default="kernel",
+                   help="LeakyReLU(0.2) as one kernel (default), as aerepro writes it "
+                        "(max(x, 0.2x)), or as prelu with a constant weight")
     p.add_argument("--adam", choices=["default", "foreach", "fused"], default="default",
                    help="torch.optim.Adam implementation (default: PyTorch's own choice, "
                         "single-tensor on CPU)")
     args = p.parse_args()
+    global LEAKY
+    LEAKY = args.leaky
     args.models = args.models or ["cae", "vae", "aae"]
     args.datasets = args.datasets or (["mnist", "cifar10"] if args.throughput else ["mnist"])
     torch.set_num_threads(args.threads)
