@@ -35,7 +35,8 @@ pub fn save(trained: &TrainedModel, weights: &Path, data_hash: &str) -> anyhow::
     // VarStore::save picks the format from the extension, so the temporary keeps it.
     let tmp = weights.with_extension("tmp.safetensors");
     trained.vs.save(&tmp)?;
-    std::fs::rename(&tmp, weights).with_context(|| format!("renaming onto {}", weights.display()))?;
+    std::fs::rename(&tmp, weights)
+        .with_context(|| format!("renaming onto {}", weights.display()))?;
     let sidecar = Sidecar {
         report,
         data_hash: data_hash.to_string(),

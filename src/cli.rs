@@ -14,7 +14,11 @@ use crate::report;
 use crate::train::VaeLoss;
 
 #[derive(Debug, Parser)]
-#[command(name = "aerepro", version, about = "Reproduce and audit CAE/VAE/AAE anomaly detection (Tables 5-6)")]
+#[command(
+    name = "aerepro",
+    version,
+    about = "Reproduce and audit CAE/VAE/AAE anomaly detection (Tables 5-6)"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -152,7 +156,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 fn info(args: &DataDirArg) -> anyhow::Result<()> {
     let env = Environment::capture();
     println!("aerepro {}", env.aerepro_version);
-    println!("tch {}, libtorch {} ({} wheel set)", env.tch_version, env.libtorch_version, env.libtorch_variant);
+    println!(
+        "tch {}, libtorch {} ({} wheel set)",
+        env.tch_version, env.libtorch_version, env.libtorch_variant
+    );
     println!(
         "CUDA available: {} ({} device(s)); CPU threads: {}",
         env.cuda_available, env.cuda_device_count, env.threads
@@ -225,10 +232,17 @@ fn reproduce(args: ReproduceArgs) -> anyhow::Result<()> {
     println!("{}", report::table::render(&outcome.record));
     if !args.no_figures {
         let written = report::figures::write_all(&out, &outcome.split, &outcome.first_seed)?;
-        println!("figures: {} files in {}", written.len(), out.join("figures").display());
+        println!(
+            "figures: {} files in {}",
+            written.len(),
+            out.join("figures").display()
+        );
     }
     let table_path = out.join("table.txt");
-    record::write_atomic(&table_path, report::table::render(&outcome.record).as_bytes())?;
+    record::write_atomic(
+        &table_path,
+        report::table::render(&outcome.record).as_bytes(),
+    )?;
     println!("record: {}", out.join("record.json").display());
     Ok(())
 }

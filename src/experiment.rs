@@ -81,7 +81,11 @@ impl ExperimentConfig {
     pub fn validate(&self) -> anyhow::Result<()> {
         let classes = self.dataset.class_names().len();
         if self.normal_class as usize >= classes {
-            bail!("normal class {} is not a {} class (0..{classes})", self.normal_class, self.dataset);
+            bail!(
+                "normal class {} is not a {} class (0..{classes})",
+                self.normal_class,
+                self.dataset
+            );
         }
         if self.models.is_empty() {
             bail!("no models selected");
@@ -202,7 +206,12 @@ pub struct RunOptions<'a> {
 
 /// Scores and labels (anomaly = true) of the normal test images and those of `class` (all non-normal
 /// classes for `None`).
-pub fn normal_vs(scores: &[f64], test_labels: &[u8], normal: u8, class: Option<u8>) -> (Vec<f64>, Vec<bool>) {
+pub fn normal_vs(
+    scores: &[f64],
+    test_labels: &[u8],
+    normal: u8,
+    class: Option<u8>,
+) -> (Vec<f64>, Vec<bool>) {
     scores
         .iter()
         .zip(test_labels)
@@ -218,10 +227,16 @@ fn class_metrics(
     options: &SummaryOptions,
 ) -> anyhow::Result<ClassMetrics> {
     let (s, y) = normal_vs(scores, &split.test_labels, split.normal_class, class);
-    let name = class.map_or("all others".to_string(), |c| split.class_name(c).to_string());
+    let name = class.map_or("all others".to_string(), |c| {
+        split.class_name(c).to_string()
+    });
     let metrics = metrics::summarize(&s, &y, options)
         .with_context(|| format!("metrics of normal vs {name}"))?;
-    Ok(ClassMetrics { class, name, metrics })
+    Ok(ClassMetrics {
+        class,
+        name,
+        metrics,
+    })
 }
 
 fn anomalous_classes(split: &NormalClassSplit) -> Vec<u8> {
@@ -230,7 +245,12 @@ fn anomalous_classes(split: &NormalClassSplit) -> Vec<u8> {
         .collect()
 }
 
-fn checkpoint_path(out_dir: &Path, config: &ExperimentConfig, kind: ModelKind, seed: u64) -> PathBuf {
+fn checkpoint_path(
+    out_dir: &Path,
+    config: &ExperimentConfig,
+    kind: ModelKind,
+    seed: u64,
+) -> PathBuf {
     out_dir.join("checkpoints").join(format!(
         "{}-normal{}-{}-seed{seed}.safetensors",
         config.dataset.to_string().to_lowercase(),
@@ -263,7 +283,11 @@ fn train_or_resume(
         let loaded = checkpoint::load(&path, options.device)
             .with_context(|| format!("loading checkpoint {}", path.display()))?;
         let matches = loaded.sidecar.data_hash == fingerprint
-            && loaded.model.report.as_ref().is_some_and(|r| r.config == train_config);
+            && loaded
+                .model
+                .report
+                .as_ref()
+                .is_some_and(|r| r.config == train_config);
         if matches {
             eprintln!("resumed {kind} seed {seed} from {}", path.display());
             return Ok((loaded.model, true, path));
@@ -306,7 +330,10 @@ fn run_model(
     let scores = score::reconstruction_errors(&model, &split.test_images, config.score_batch_size)?;
     let score_seconds = start.elapsed().as_secs_f64();
     if let Some(i) = scores.iter().position(|s| !s.is_finite()) {
-        bail!("{kind} seed {seed}: the score of test image {i} is {} (diverged training?)", scores[i]);
+        bail!(
+            "{kind} seed {seed}: the score of test image {i} is {} (diverged training?)",
+            scores[i]
+        );
     }
     let per_class = anomalous_classes(split)
         .into_iter()
@@ -324,7 +351,15 @@ fn run_model(
         per_class,
         all_others,
     };
-    Ok((run, Scored { kind, seed, scores, model }))
+    Ok((
+        run,
+        Scored {
+            kind,
+            seed,
+            scores,
+            model,
+        },
+    ))
 }
 
 fn summarize_runs(runs: &[ModelRun]) -> Vec<SummaryRow> {
@@ -335,12 +370,21 @@ fn summarize_runs(runs: &[ModelRun]) -> Vec<SummaryRow> {
     for kind in kinds {
         let of_kind: Vec<&ModelRun> = runs.iter().filter(|r| r.kind == kind).collect();
         let rows_of = |run: &ModelRun| -> Vec<ClassMetrics> {
-            run.per_class.iter().chain([&run.all_others]).cloned().collect()
+            run.per_class
+                .iter()
+                .chain([&run.all_others])
+                .cloned()
+                .collect()
         };
         let template = rows_of(of_kind[0]);
         for (i, row) in template.iter().enumerate() {
             let values = |f: fn(&MetricsSummary) -> f64| -> MeanSd {
-                MeanSd::of(&of_kind.iter().map(|r| f(&rows_of(r)[i].metrics)).collect::<Vec<_>>())
+                MeanSd::of(
+                    &of_kind
+                        .iter()
+                        .map(|r| f(&rows_of(r)[i].metrics))
+                        .collect::<Vec<_>>(),
+                )
             };
             rows.push(SummaryRow {
                 kind,
@@ -355,13 +399,26 @@ fn summarize_runs(runs: &[ModelRun]) -> Vec<SummaryRow> {
     rows
 }
 
-fn paired_tests(split: &NormalClassSplit, scored: &[Scored]) -> anyhow::Result<Vec<PairedComparison>> {
+fn paired_tests(
+    split: &NormalClassSplit,
+    scored: &[Scored],
+) -> anyhow::Result<Vec<PairedComparison>> {
     let mut out = Vec::new();
     for class in anomalous_classes(split) {
         for a in scored {
             for b in scored.iter().filter(|b| b.kind != a.kind) {
-                let (sa, labels) = normal_vs(&a.scores, &split.test_labels, split.normal_class, Some(class));
-                let (sb, _) = normal_vs(&b.scores, &split.test_labels, split.normal_class, Some(class));
+                let (sa, labels) = normal_vs(
+                    &a.scores,
+                    &split.test_labels,
+                    split.normal_class,
+                    Some(class),
+                );
+                let (sb, _) = normal_vs(
+                    &b.scores,
+                    &split.test_labels,
+                    split.normal_class,
+                    Some(class),
+                );
                 let test = metrics::delong_paired_test(&sa, &sb, &labels)?;
                 out.push(PairedComparison {
                     class,
@@ -377,7 +434,11 @@ fn paired_tests(split: &NormalClassSplit, scored: &[Scored]) -> anyhow::Result<V
     Ok(out)
 }
 
-pub fn claim_inputs(summary: &[SummaryRow], paired: &[PairedComparison], runs: &[ModelRun]) -> ClaimInputs {
+pub fn claim_inputs(
+    summary: &[SummaryRow],
+    paired: &[PairedComparison],
+    runs: &[ModelRun],
+) -> ClaimInputs {
     let mut inputs = ClaimInputs::default();
     for row in summary {
         if let Some(class) = row.class {
@@ -385,16 +446,60 @@ pub fn claim_inputs(summary: &[SummaryRow], paired: &[PairedComparison], runs: &
         }
     }
     for p in paired {
-        inputs.paired_p.insert((p.class, p.better, p.worse), p.p_value);
+        inputs
+            .paired_p
+            .insert((p.class, p.better, p.worse), p.p_value);
     }
     let mut per_epoch: BTreeMap<ModelKind, Vec<f64>> = BTreeMap::new();
     for run in runs {
-        per_epoch.entry(run.kind).or_default().push(run.seconds_per_epoch);
+        per_epoch
+            .entry(run.kind)
+            .or_default()
+            .push(run.seconds_per_epoch);
     }
     for (kind, values) in per_epoch {
-        inputs.seconds_per_epoch.insert(kind, MeanSd::of(&values).mean);
+        inputs.training_cost.insert(kind, MeanSd::of(&values).mean);
     }
     inputs
+}
+
+/// Seconds per training step of each model, measured interleaved (CAE, VAE, AAE, CAE, …) in this
+/// process so that a change in machine load affects every model alike: `repetitions` one-epoch runs of
+/// `steps` minibatches each, median per model. Whole-epoch times of a sequential run are not comparable
+/// on a shared machine; this is what claim C6 uses.
+pub fn measure_step_costs(
+    dataset: DatasetKind,
+    train_images: &tch::Tensor,
+    template: &TrainConfig,
+    device: Device,
+) -> anyhow::Result<BTreeMap<ModelKind, f64>> {
+    const STEPS: i64 = 10;
+    const REPETITIONS: usize = 5;
+    let n = (STEPS * template.batch_size).min(train_images.size()[0]);
+    let images = train_images.narrow(0, 0, n);
+    let config = TrainConfig {
+        epochs: 1,
+        ..template.clone()
+    };
+    let mut samples: BTreeMap<ModelKind, Vec<f64>> = BTreeMap::new();
+    for _ in 0..REPETITIONS {
+        for kind in ModelKind::ALL {
+            let trained = train::train_model(kind, dataset, &images, &config, device, None)?;
+            let report = trained.report.context("training report")?;
+            let steps = report.epochs[0].steps as f64;
+            samples
+                .entry(kind)
+                .or_default()
+                .push(report.epochs[0].seconds / steps);
+        }
+    }
+    Ok(samples
+        .into_iter()
+        .map(|(kind, mut v)| {
+            v.sort_by(f64::total_cmp);
+            (kind, v[v.len() / 2])
+        })
+        .collect())
 }
 
 /// Runs the experiment, writing `record.json` in `out_dir` after every finished model (so an
@@ -407,7 +512,11 @@ pub fn run(config: &ExperimentConfig, options: &RunOptions) -> anyhow::Result<Ou
     }
     let split = data::load_split(config.dataset, options.data_dir, config.normal_class)?;
     if split.train.size()[0] == 0 {
-        bail!("no training images of class {} in {}", config.normal_class, config.dataset);
+        bail!(
+            "no training images of class {} in {}",
+            config.normal_class,
+            config.dataset
+        );
     }
     let record_path = options.out_dir.join("record.json");
     let mut record = RunRecord {

@@ -1,7 +1,7 @@
 //! Loader and bad-input tests on the small committed fixtures (no setup needed).
 use std::path::{Path, PathBuf};
 
-use aerepro::data::{self, cifar10, mnist, DataError, DatasetKind, RawImages};
+use aerepro::data::{self, cifar10, DataError, DatasetKind, RawImages};
 
 fn fixture(name: &str) -> (PathBuf, Vec<u8>) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -355,31 +355,44 @@ fn load_mnist(data_dir: &Path) -> Result<LoadedDataset, DataError> {
     })
 }
 
+/// A CIFAR-10 directory, its variant name, and the expected sha256 of each file in it.
+struct CifarSource {
+    dir: PathBuf,
+    variant: &'static str,
+    digests: Vec<(String, String)>,
+}
+
 /// Official batches (`cifar-10-batches-bin/`, verified against the SHA256SUMS that the setup wrote after
 /// checking the official tarball's MD5) take precedence over the JPEG-q75 rebuild (`cifar-10-jpeg-q75/`).
-fn cifar10_source(
-    data_dir: &Path,
-) -> Result<(PathBuf, &'static str, Vec<(String, String)>), DataError> {
+fn cifar10_source(data_dir: &Path) -> Result<CifarSource, DataError> {
     let official = data_dir.join("cifar-10-batches-bin");
     let sums_path = official.join("SHA256SUMS");
     if sums_path.is_file() {
         let text = String::from_utf8_lossy(&integrity::read_file(&sums_path)?).into_owned();
-        return Ok((
-            official,
-            "official",
-            integrity::parse_sha256sums(&sums_path, &text)?,
-        ));
+        return Ok(CifarSource {
+            dir: official,
+            variant: "official",
+            digests: integrity::parse_sha256sums(&sums_path, &text)?,
+        });
     }
     let rebuild = data_dir.join("cifar-10-jpeg-q75");
     let digests = integrity::CIFAR10_JPEG_Q75_FILES
         .iter()
         .map(|f| (f.name.to_string(), f.sha256.to_string()))
         .collect();
-    Ok((rebuild, "jpeg-q75-rebuild", digests))
+    Ok(CifarSource {
+        dir: rebuild,
+        variant: "jpeg-q75-rebuild",
+        digests,
+    })
 }
 
 fn load_cifar10(data_dir: &Path) -> Result<LoadedDataset, DataError> {
-    let (dir, variant, digests) = cifar10_source(data_dir)?;
+    let CifarSource {
+        dir,
+        variant,
+        digests,
+    } = cifar10_source(data_dir)?;
     let mut files = Vec::new();
     let mut read_batch = |name: &str| -> Result<cifar10::CifarBatch, DataError> {
         let path = dir.join(name);

@@ -22,7 +22,9 @@ fn model_color(kind: ModelKind) -> RGBColor {
     }
 }
 
-fn plot_err<E: std::error::Error + Send + Sync + 'static>(e: DrawingAreaErrorKind<E>) -> anyhow::Error {
+fn plot_err<E: std::error::Error + Send + Sync + 'static>(
+    e: DrawingAreaErrorKind<E>,
+) -> anyhow::Error {
     anyhow!("drawing failed: {e}")
 }
 
@@ -55,7 +57,10 @@ where
     for (kind, points, value) in curves {
         let color = model_color(*kind);
         chart
-            .draw_series(LineSeries::new(points.iter().copied(), color.stroke_width(2)))
+            .draw_series(LineSeries::new(
+                points.iter().copied(),
+                color.stroke_width(2),
+            ))
             .map_err(plot_err)?
             .label(format!("{kind} {metric} {value:.4}"))
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], color.stroke_width(2)));
@@ -84,21 +89,54 @@ where
     let mut roc = Vec::new();
     let mut pr = Vec::new();
     for s in scored {
-        let (scores, labels) = normal_vs(&s.scores, &split.test_labels, split.normal_class, Some(class));
+        let (scores, labels) = normal_vs(
+            &s.scores,
+            &split.test_labels,
+            split.normal_class,
+            Some(class),
+        );
         let curve = metrics::roc_curve(&scores, &labels)?;
-        let points = curve.false_positive_rate.iter().copied().zip(curve.true_positive_rate.iter().copied()).collect();
+        let points = curve
+            .false_positive_rate
+            .iter()
+            .copied()
+            .zip(curve.true_positive_rate.iter().copied())
+            .collect();
         roc.push((s.kind, points, metrics::roc_auc(&scores, &labels)?));
         let curve = metrics::precision_recall_curve(&scores, &labels)?;
-        let points = curve.recall.iter().copied().zip(curve.precision.iter().copied()).collect();
-        pr.push((s.kind, points, metrics::average_precision(&scores, &labels)?));
+        let points = curve
+            .recall
+            .iter()
+            .copied()
+            .zip(curve.precision.iter().copied())
+            .collect();
+        pr.push((
+            s.kind,
+            points,
+            metrics::average_precision(&scores, &labels)?,
+        ));
     }
     let title = format!(
         "normal {} vs {}",
         split.class_name(split.normal_class),
         split.class_name(class)
     );
-    draw_curves(&left, &format!("ROC: {title}"), "false positive rate", "true positive rate", &roc, "AUC")?;
-    draw_curves(&right, &format!("PR: {title}"), "recall", "precision", &pr, "AP")?;
+    draw_curves(
+        &left,
+        &format!("ROC: {title}"),
+        "false positive rate",
+        "true positive rate",
+        &roc,
+        "AUC",
+    )?;
+    draw_curves(
+        &right,
+        &format!("PR: {title}"),
+        "recall",
+        "precision",
+        &pr,
+        "AP",
+    )?;
     root.present().map_err(plot_err)?;
     Ok(())
 }
@@ -148,8 +186,16 @@ where
             .draw()
             .map_err(plot_err)?;
         for (values, color, label) in [
-            (&normal, BLUE.mix(0.5), format!("normal ({})", split.class_name(split.normal_class))),
-            (&anomalous, RED.mix(0.5), "anomalous (all others)".to_string()),
+            (
+                &normal,
+                BLUE.mix(0.5),
+                format!("normal ({})", split.class_name(split.normal_class)),
+            ),
+            (
+                &anomalous,
+                RED.mix(0.5),
+                "anomalous (all others)".to_string(),
+            ),
         ] {
             chart
                 .draw_series(values.iter().enumerate().map(|(i, v)| {
@@ -158,7 +204,9 @@ where
                 }))
                 .map_err(plot_err)?
                 .label(label)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled())
+                });
         }
         chart
             .configure_series_labels()
@@ -174,7 +222,10 @@ where
 /// Test images for the reconstruction grid: the first normal test image and the first two of the
 /// anomalous class with the best-separated mean score (as the paper shows a clear case).
 pub fn grid_rows(split: &NormalClassSplit, scored: &[Scored]) -> Vec<usize> {
-    let normal = split.test_labels.iter().position(|l| *l == split.normal_class);
+    let normal = split
+        .test_labels
+        .iter()
+        .position(|l| *l == split.normal_class);
     let reference = &scored[0].scores;
     let mean_score = |class: u8| {
         let v: Vec<f64> = reference
@@ -209,9 +260,14 @@ fn draw_image<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let [c, h, w]: [i64; 3] = image.size().try_into().map_err(|_| anyhow!("expected a CHW image"))?;
-    let values: Vec<f32> = Vec::<f32>::try_from(image.to_kind(Kind::Float).clamp(0.0, 1.0).flatten(0, -1))?;
-    let at = |ch: i64, y: i64, x: i64| (values[(ch * h * w + y * w + x) as usize] * 255.0).round() as u8;
+    let [c, h, w]: [i64; 3] = image
+        .size()
+        .try_into()
+        .map_err(|_| anyhow!("expected a CHW image"))?;
+    let values: Vec<f32> =
+        Vec::<f32>::try_from(image.to_kind(Kind::Float).clamp(0.0, 1.0).flatten(0, -1))?;
+    let at =
+        |ch: i64, y: i64, x: i64| (values[(ch * h * w + y * w + x) as usize] * 255.0).round() as u8;
     for y in 0..h {
         for x in 0..w {
             let color = if c == 1 {
@@ -221,8 +277,11 @@ where
                 RGBColor(at(0, y, x), at(1, y, x), at(2, y, x))
             };
             let (x0, y0) = (origin.0 + x as i32 * pixel, origin.1 + y as i32 * pixel);
-            area.draw(&Rectangle::new([(x0, y0), (x0 + pixel, y0 + pixel)], color.filled()))
-                .map_err(plot_err)?;
+            area.draw(&Rectangle::new(
+                [(x0, y0), (x0 + pixel, y0 + pixel)],
+                color.filled(),
+            ))
+            .map_err(plot_err)?;
         }
     }
     Ok(())
@@ -251,7 +310,8 @@ where
     let font = ("sans-serif", 15).into_font();
     for (col, (title, images, model)) in columns.iter().enumerate() {
         let x = 10 + col as i32 * cell_w;
-        root.draw(&Text::new(title.clone(), (x, 8), font.clone())).map_err(plot_err)?;
+        root.draw(&Text::new(title.clone(), (x, 8), font.clone()))
+            .map_err(plot_err)?;
         for (row, test_index) in rows.iter().enumerate() {
             let y = top + row as i32 * cell_h;
             draw_image(&root, &images.get(row as i64), pixel, (x, y))?;
@@ -259,7 +319,8 @@ where
                 Some(s) => format!("score {:.4}", s.scores[*test_index]),
                 None => split.class_name(split.test_labels[*test_index]).to_string(),
             };
-            root.draw(&Text::new(caption, (x, y + side + 4), font.clone())).map_err(plot_err)?;
+            root.draw(&Text::new(caption, (x, y + side + 4), font.clone()))
+                .map_err(plot_err)?;
         }
     }
     root.present().map_err(plot_err)?;
@@ -267,28 +328,59 @@ where
 }
 
 /// Writes every figure of a run into `dir` and returns the paths written.
-pub fn write_all(dir: &Path, split: &NormalClassSplit, scored: &[Scored]) -> anyhow::Result<Vec<PathBuf>> {
+pub fn write_all(
+    dir: &Path,
+    split: &NormalClassSplit,
+    scored: &[Scored],
+) -> anyhow::Result<Vec<PathBuf>> {
     let figures = dir.join("figures");
     std::fs::create_dir_all(&figures).with_context(|| format!("creating {}", figures.display()))?;
     let mut written = Vec::new();
     for class in (0..split.dataset.class_names().len() as u8).filter(|c| *c != split.normal_class) {
         let stem = format!("roc_pr_{}", split.class_name(class));
         let png = figures.join(format!("{stem}.png"));
-        draw_roc_pr(BitMapBackend::new(&png, (1100, 500)).into_drawing_area(), split, scored, class)?;
+        draw_roc_pr(
+            BitMapBackend::new(&png, (1100, 500)).into_drawing_area(),
+            split,
+            scored,
+            class,
+        )?;
         let svg = figures.join(format!("{stem}.svg"));
-        draw_roc_pr(SVGBackend::new(&svg, (1100, 500)).into_drawing_area(), split, scored, class)?;
+        draw_roc_pr(
+            SVGBackend::new(&svg, (1100, 500)).into_drawing_area(),
+            split,
+            scored,
+            class,
+        )?;
         written.extend([png, svg]);
     }
     let png = figures.join("score_histograms.png");
-    draw_histograms(BitMapBackend::new(&png, (500 * scored.len() as u32, 420)).into_drawing_area(), split, scored)?;
+    draw_histograms(
+        BitMapBackend::new(&png, (500 * scored.len() as u32, 420)).into_drawing_area(),
+        split,
+        scored,
+    )?;
     written.push(png);
 
     let rows = grid_rows(split, scored);
-    let pixel = if split.dataset.image_shape()[1] <= 28 { 4 } else { 3 };
+    let pixel = if split.dataset.image_shape()[1] <= 28 {
+        4
+    } else {
+        3
+    };
     let side = split.dataset.image_shape()[1] as u32 * pixel as u32;
-    let size = (20 + (scored.len() as u32 + 1) * (side + 20), 40 + rows.len() as u32 * (side + 36));
+    let size = (
+        20 + (scored.len() as u32 + 1) * (side + 20),
+        40 + rows.len() as u32 * (side + 36),
+    );
     let png = figures.join("reconstructions.png");
-    draw_grid(BitMapBackend::new(&png, size).into_drawing_area(), split, scored, &rows, pixel)?;
+    draw_grid(
+        BitMapBackend::new(&png, size).into_drawing_area(),
+        split,
+        scored,
+        &rows,
+        pixel,
+    )?;
     written.push(png);
     Ok(written)
 }

@@ -25,7 +25,13 @@ fn metric_table(
     let _ = writeln!(out, "{title}");
     let mut header = format!("{:<12}", "class");
     for kind in kinds {
-        let _ = write!(header, " | {:<15} {:>6} {:>7}", format!("{kind} ours"), "paper", "diff");
+        let _ = write!(
+            header,
+            " | {:<15} {:>6} {:>7}",
+            format!("{kind} ours"),
+            "paper",
+            "diff"
+        );
     }
     let _ = writeln!(out, "{header}");
     let _ = writeln!(out, "{}", "-".repeat(header.chars().count()));
@@ -83,7 +89,9 @@ pub fn cost_line(record: &RunRecord) -> String {
         let _ = write!(line, " {kind} {s:.1}");
     }
     let of = |k: ModelKind| seconds.iter().find(|(m, _)| *m == k).map(|(_, s)| *s);
-    if let (Some(cae), Some(vae), Some(aae)) = (of(ModelKind::Cae), of(ModelKind::Vae), of(ModelKind::Aae)) {
+    if let (Some(cae), Some(vae), Some(aae)) =
+        (of(ModelKind::Cae), of(ModelKind::Vae), of(ModelKind::Aae))
+    {
         let (paper_vae, paper_aae) = paper::cost_ratios(record.config.dataset);
         let _ = write!(
             line,
@@ -116,7 +124,10 @@ pub fn render(record: &RunRecord) -> String {
         record.environment.threads,
     );
     if paper::table(config.dataset, config.normal_class).is_none() {
-        let _ = writeln!(out, "(the paper has no numbers for this normal class; paper columns are empty)");
+        let _ = writeln!(
+            out,
+            "(the paper has no numbers for this normal class; paper columns are empty)"
+        );
     }
     out += &metric_table(record, "ROC-AUC", |r| &r.roc_auc, |c| c.roc_auc);
     out += "\n";
@@ -140,7 +151,11 @@ pub fn render(record: &RunRecord) -> String {
         let _ = writeln!(out, "\nclaims:");
         for claim in &record.claims {
             let verdict = if claim.holds { "reproduced" } else { "REFUTED" };
-            let _ = writeln!(out, "  {} {verdict}: {}\n     measured: {}", claim.id, claim.claim, claim.measured);
+            let _ = writeln!(
+                out,
+                "  {} {verdict}: {}\n     measured: {}",
+                claim.id, claim.claim, claim.measured
+            );
         }
     }
     out
