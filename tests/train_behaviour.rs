@@ -1,0 +1,183 @@
+//! Training behaviour: AAE weight clipping, determinism, the collapse detector, a tiny overfit.
+mod common;
+
+use aerepro::data::DatasetKind;
+use aerepro::model::{ModelKind, WeightInit};
+use aerepro::train::{train_model, TrainConfig, TrainError, TrainReport};
+use tch::Device;
+
+fn small_config(epochs: usize, seed: u64) -> TrainConfig {
+    let mut cfg = TrainConfig {
+        epochs,
+        batch_size: 64,
+        seed,
+        threads: Some(1),
+        ..Default::default()
+    };
+    cfg.collapse.fail_on_collapse = true;
+    cfg
+}
+
+fn mnist_ones(n: i64) -> Option<tch::Tensor> {
+    common::real_train_images(DatasetKind::Mnist, 1, n)
+}
+
+#[test]
+fn aae_critic_weights_stay_within_clip_box() {
+    let _g = common::seed_lock();
+    let images = common::synthetic_images(DatasetKind::Mnist, 128);
+    let mut cfg = small_config(2, 3);
+    cfg.collapse.min_steps = usize::MAX; // synthetic blobs: not judged
+    let trained = train_model(
+        ModelKind::Aae,
+        DatasetKind::Mnist,
+        &images,
+        &cfg,
+        Device::Cpu,
+        None,
+    )
+    .unwrap();
+    let c = cfg.aae.clip;
+    let params = trained.model.critic_parameters();
+    assert_eq!(params.len(), 4);
+    let mut at_bound = 0;
+    for p in &params {
+        let max = p.abs().max().double_value(&[]);
+        assert!(max <= c + 1e-9, "critic parameter with |w| = {max} > {c}");
+        at_bound += p.abs().ge(c - 1e-7).sum(tch::Kind::Int64).int64_value(&[]);
+    }
+    // Kaiming init starts far outside the box, so clipping is active.
+    assert!(at_bound > 0);
+    let report = trained.report.unwrap();
+    assert!(report
+        .epochs
+        .iter()
+        .all(|e| e.critic_loss.is_some() && e.generator_loss.is_some()));
+}
+
+fn loss_trace(r: &TrainReport) -> Vec<[Option<f64>; 6]> {
+    r.epochs
+        .iter()
+        .map(|e| {
+            [
+                Some(e.objective),
+                Some(e.recon_mse),
+                e.kl,
+                e.critic_loss,
+                e.generator_loss,
+                Some(e.diagnostics.probe_mse),
+            ]
+        })
+        .collect()
+}
+
+#[test]
+fn same_seed_one_thread_gives_bit_identical_losses() {
+    let _g = common::seed_lock();
+    let images = common::synthetic_images(DatasetKind::Mnist, 160);
+    let mut cfg = small_config(2, 11);
+    cfg.collapse.min_steps = usize::MAX;
+    for kind in ModelKind::ALL {
+        let run = |cfg: &TrainConfig| {
+            let t = train_model(kind, DatasetKind::Mnist, &images, cfg, Device::Cpu, None).unwrap();
+            loss_trace(&t.report.unwrap())
+        };
+        let a = run(&cfg);
+        let b = run(&cfg);
+        assert_eq!(a, b, "{kind}: same seed, 1 thread, different losses");
+        let mut other = cfg.clone();
+        other.seed = 12;
+        assert_ne!(a, run(&other), "{kind}: the seed has no effect");
+    }
+}
+
+#[test]
+fn collapse_detector_fires_on_torch_default_init_and_not_on_default() {
+    let _g = common::seed_lock();
+    let Some(images) = mnist_ones(256) else {
+        return;
+    };
+    let mut cfg = small_config(6, 0);
+    cfg.collapse.min_steps = 20; // judged after epochs 5 and 6 (4 steps each)
+    let ok = train_model(
+        ModelKind::Cae,
+        DatasetKind::Mnist,
+        &images,
+        &cfg,
+        Device::Cpu,
+        None,
+    );
+    let report = ok
+        .expect("default init must not be judged collapsed")
+        .report
+        .unwrap();
+    assert!(report.collapse.judged && !report.collapse.detected);
+
+    // PyTorch's defaults throughout (its init, output bias 0): the collapse of issue 4.
+    cfg.model.init = WeightInit::TorchDefault;
+    cfg.output_bias_from_data = false;
+    match train_model(
+        ModelKind::Cae,
+        DatasetKind::Mnist,
+        &images,
+        &cfg,
+        Device::Cpu,
+        None,
+    ) {
+        Err(TrainError::Collapsed {
+            epoch,
+            reason,
+            report,
+            ..
+        }) => {
+            assert_eq!(epoch, 5, "{reason}");
+            assert!(report.collapse.detected);
+        }
+        Err(e) => panic!("unexpected error {e}"),
+        Ok(t) => panic!(
+            "TorchDefault init not detected: {:?}",
+            t.report.unwrap().epochs.last()
+        ),
+    }
+    // Without fail_on_collapse it is recorded, not an error.
+    cfg.collapse.fail_on_collapse = false;
+    cfg.epochs = 5;
+    let t = train_model(
+        ModelKind::Cae,
+        DatasetKind::Mnist,
+        &images,
+        &cfg,
+        Device::Cpu,
+        None,
+    )
+    .unwrap();
+    let c = t.report.unwrap().collapse;
+    assert!(c.detected && c.at_end && c.first_epoch == Some(5) && c.reason.is_some());
+}
+
+#[test]
+fn each_model_overfits_256_real_mnist_ones() {
+    let _g = common::seed_lock();
+    let Some(images) = mnist_ones(256) else {
+        return;
+    };
+    for kind in ModelKind::ALL {
+        let mut cfg = small_config(8, 0);
+        cfg.collapse.min_steps = 24;
+        let t = train_model(kind, DatasetKind::Mnist, &images, &cfg, Device::Cpu, None)
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
+        let r = t.report.unwrap();
+        let first = r.epochs[0].recon_mse;
+        let last = r.epochs.last().unwrap().recon_mse;
+        eprintln!(
+            "{kind}: recon MSE {first:.5} -> {last:.5} (mean image {:.5})",
+            r.mean_image_mse
+        );
+        assert!(last < 0.5 * first, "{kind}: {first} -> {last}");
+        assert!(
+            last < 0.7 * r.mean_image_mse,
+            "{kind}: {last} vs mean image {}",
+            r.mean_image_mse
+        );
+    }
+}
