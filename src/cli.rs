@@ -13,6 +13,14 @@ use crate::record::{self, Environment};
 use crate::report;
 use crate::train::VaeLoss;
 
+/// `println!` that returns an error instead of panicking when stdout is closed (`aerepro … | head`).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "aerepro",
@@ -137,7 +145,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 ..SummaryOptions::default()
             };
             let summary = metrics::summarize_csv(&args.scores, &args.positive_label, &options)?;
-            println!("{}", serde_json::to_string_pretty(&summary)?);
+            out!("{}", serde_json::to_string_pretty(&summary)?);
             Ok(())
         }
         Command::Report(ReportCommand::Cost { record, png }) => {
@@ -147,7 +155,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("{} is not JSON", record.display()))?;
             let png = png.unwrap_or_else(|| record.with_file_name("cost.png"));
             let (table, _) = crate::cost::cost_report(&value, &png)?;
-            println!("{table}\nplot: {}", png.display());
+            out!("{table}\nplot: {}", png.display());
             Ok(())
         }
     }
@@ -155,27 +163,27 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn info(args: &DataDirArg) -> anyhow::Result<()> {
     let env = Environment::capture();
-    println!("aerepro {}", env.aerepro_version);
-    println!(
+    out!("aerepro {}", env.aerepro_version);
+    out!(
         "tch {}, libtorch {} ({} wheel set)",
         env.tch_version, env.libtorch_version, env.libtorch_variant
     );
-    println!(
+    out!(
         "CUDA available: {} ({} device(s)); CPU threads: {}",
         env.cuda_available, env.cuda_device_count, env.threads
     );
     let dir = args.resolve();
-    println!("data dir: {}", dir.display());
+    out!("data dir: {}", dir.display());
     for kind in [DatasetKind::Mnist, DatasetKind::Cifar10] {
         match data::load(kind, &dir) {
-            Ok(loaded) => println!(
+            Ok(loaded) => out!(
                 "  {kind}: verified ({} variant; {} train, {} test images; {} files checksummed)",
                 loaded.provenance.variant,
                 loaded.train.len(),
                 loaded.test.len(),
                 loaded.provenance.files.len()
             ),
-            Err(e) => println!("  {kind}: NOT AVAILABLE: {e}"),
+            Err(e) => out!("  {kind}: NOT AVAILABLE: {e}"),
         }
     }
     Ok(())
@@ -229,10 +237,10 @@ fn reproduce(args: ReproduceArgs) -> anyhow::Result<()> {
         show_progress: true,
     };
     let outcome = experiment::run(&config, &options)?;
-    println!("{}", report::table::render(&outcome.record));
+    out!("{}", report::table::render(&outcome.record));
     if !args.no_figures {
         let written = report::figures::write_all(&out, &outcome.split, &outcome.first_seed)?;
-        println!(
+        out!(
             "figures: {} files in {}",
             written.len(),
             out.join("figures").display()
@@ -243,6 +251,6 @@ fn reproduce(args: ReproduceArgs) -> anyhow::Result<()> {
         &table_path,
         report::table::render(&outcome.record).as_bytes(),
     )?;
-    println!("record: {}", out.join("record.json").display());
+    out!("record: {}", out.join("record.json").display());
     Ok(())
 }
