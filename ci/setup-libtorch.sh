@@ -20,8 +20,15 @@ if [ -z "$variant" ]; then
 fi
 case "$variant" in cpu|cuda) ;; *) echo "AEREPRO_LIBTORCH must be cpu or cuda, got '$variant'" >&2; exit 2;; esac
 
+# torch-sys checks $LIBTORCH/build-version against the version tch pins and fails with a clear message on a
+# mismatch (the wheel itself does not ship that file).
+write_build_version() {
+  sed -n "s/^__version__ = '\(.*\)'/\1/p" "$SITE/torch/version.py" > "$SITE/torch/build-version"
+}
+
 stamp="$variant torch==$TORCH_VERSION"
 if [ -f "$DEST/variant" ] && [ "$(cat "$DEST/stamp" 2>/dev/null)" = "$stamp" ] && [ -f "$SITE/torch/lib/libtorch_cpu.so" ]; then
+  [ -f "$SITE/torch/build-version" ] || write_build_version
   echo "libtorch: $stamp already installed in $DEST"
   exit 0
 fi
@@ -37,6 +44,7 @@ if [ "$variant" = cpu ]; then
 else
   python3 -m pip install --quiet --disable-pip-version-check --target "$SITE" "torch==$TORCH_VERSION"
 fi
+write_build_version
 echo "$variant" > "$DEST/variant"
 echo "$stamp" > "$DEST/stamp"
 echo "libtorch: done in $(( $(date +%s) - start )) s, $(du -sh "$DEST" | cut -f1) on disk"
