@@ -109,8 +109,9 @@ impl Default for AaeConfig {
 
 /// Collapse detection (see [`Diagnostics`]). A model is judged collapsed at the end of an epoch,
 /// once at least `min_steps` optimizer steps were taken, when its probe reconstructions barely
-/// depend on the input (`output_spread < min_output_spread`) or its probe MSE is not clearly below
-/// that of predicting the mean training image (`mse_ratio > max_mse_ratio`).
+/// depend on the input (`output_spread < min_output_spread`) or its probe MSE is not below that of
+/// predicting the mean training image (`mse_ratio > max_mse_ratio`). Both collapses seen here
+/// trip both criteria by a wide margin (the black-image collapse: spread ≈ 4e-4, ratio ≈ 2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CollapseConfig {
     /// Return [`TrainError::Collapsed`] at the first collapsed epoch (default false: warn, record,
@@ -120,7 +121,9 @@ pub struct CollapseConfig {
     pub min_steps: usize,
     /// Threshold on [`Diagnostics::output_spread`] (default 0.1).
     pub min_output_spread: f64,
-    /// Threshold on [`Diagnostics::mse_ratio`] (default 0.9).
+    /// Threshold on [`Diagnostics::mse_ratio`] (default 1.0: not better than the mean image. A
+    /// healthy VAE with per-image SSE + KL sat at 0.909 after its first MNIST class-1 epoch and
+    /// then trained normally, so a tighter threshold gives false alarms after one epoch).
     pub max_mse_ratio: f64,
     /// Number of training images probed (the first ones, default 256).
     pub probe_size: i64,
@@ -132,7 +135,7 @@ impl Default for CollapseConfig {
             fail_on_collapse: false,
             min_steps: 50,
             min_output_spread: 0.1,
-            max_mse_ratio: 0.9,
+            max_mse_ratio: 1.0,
             probe_size: 256,
         }
     }

@@ -2,7 +2,7 @@
 //!
 //! `LAB_KIND=cae|vae|aae LAB_DATASET=mnist|cifar10 LAB_CLASS=1 LAB_EPOCHS=5 LAB_N=<limit>
 //! LAB_INIT=kaiming-uniform|torch-default LAB_VAE_LOSS=calibrated-gaussian|sum-squared-error|mean-squared-error
-//! LAB_BETA=1 LAB_WARMUP=0 LAB_THREADS=2 LAB_SEED=0 LAB_AUC=1
+//! LAB_BETA=1 LAB_WARMUP=0 LAB_OUTPUT_BIAS=1 LAB_THREADS=2 LAB_SEED=0 LAB_AUC=1
 //! cargo test --test train_lab -- --ignored --nocapture lab`
 mod common;
 
@@ -38,14 +38,15 @@ fn lab() {
     cfg.vae.loss = parse::<VaeLoss>("LAB_VAE_LOSS", "calibrated-gaussian");
     cfg.vae.beta = env_or("LAB_BETA", "1").parse().unwrap();
     cfg.vae.kl_warmup_epochs = env_or("LAB_WARMUP", "0").parse().unwrap();
+    cfg.output_bias_from_data = env_or("LAB_OUTPUT_BIAS", "1") == "1";
     let split = load_split(dataset, &default_data_dir(), class).expect("data");
     let n: i64 = env_or("LAB_N", "1000000").parse().unwrap();
     let train = split.train.narrow(0, 0, n.min(split.train.size()[0]));
     let trained = train_model(kind, dataset, &train, &cfg, Device::Cpu, None).expect("train");
     let report = trained.report.as_ref().unwrap();
     println!(
-        "LAB {kind} {dataset} class {class} n {} init {:?} vae {:?} beta {} warmup {} threads {}: mean-image MSE {:.5}",
-        report.n_train, cfg.model.init, cfg.vae.loss, cfg.vae.beta, cfg.vae.kl_warmup_epochs, report.threads, report.mean_image_mse
+        "LAB {kind} {dataset} class {class} n {} init {:?} output-bias-from-data {} vae {:?} beta {} warmup {} threads {}: mean-image MSE {:.5}",
+        report.n_train, cfg.model.init, cfg.output_bias_from_data, cfg.vae.loss, cfg.vae.beta, cfg.vae.kl_warmup_epochs, report.threads, report.mean_image_mse
     );
     for e in &report.epochs {
         let d = &e.diagnostics;
@@ -158,4 +159,32 @@ fn dump_for_comparison() {
         "epoch-1 mean loss on 1280 (10 steps): {}",
         t.report.unwrap().epochs[0].objective
     );
+}
+
+/// CPU training throughput per dataset × model (batch 128, `LAB_THREADS` threads, default 2):
+/// `LAB_N` images (default 1280 = 10 steps) for 2 epochs, epoch 2 reported.
+#[test]
+#[ignore]
+fn throughput() {
+    let _g = common::seed_lock();
+    let n: i64 = env_or("LAB_N", "1280").parse().unwrap();
+    for dataset in [DatasetKind::Mnist, DatasetKind::Cifar10] {
+        let class = dataset.paper_normal_class();
+        let images = common::real_train_images(dataset, class, n)
+            .unwrap_or_else(|| common::synthetic_images(dataset, n));
+        for kind in ModelKind::ALL {
+            let mut cfg = TrainConfig {
+                epochs: 2,
+                threads: Some(env_or("LAB_THREADS", "2").parse().unwrap()),
+                ..Default::default()
+            };
+            cfg.collapse.min_steps = usize::MAX;
+            let t = train_model(kind, dataset, &images, &cfg, Device::Cpu, None).unwrap();
+            let r = t.report.unwrap();
+            println!(
+                "THROUGHPUT {dataset} {kind}: {:.0} img/s (epoch 1 {:.0}), {} threads",
+                r.epochs[1].images_per_second, r.epochs[0].images_per_second, r.threads
+            );
+        }
+    }
 }
