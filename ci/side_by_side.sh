@@ -6,10 +6,12 @@
 # median training images/s of each side over >= 5 repetitions, the ratio aerepro/PyTorch of the
 # medians and the median of the per-repetition ratios; the same for scoring (no grad).
 #
-# Usage: ci/side_by_side.sh [--reps 5] [--threads 2] [--steps 32] [--warmup 5]
-#                           [--dataset mnist|cifar10]... [--model cae|vae|aae]...
+# Usage: ci/side_by_side.sh [--reps 5] [--threads 2] [--steps 32] [--warmup 5] [--score-images 2048]
+#                           [--dataset mnist|cifar10]... [--model cae|vae|aae]... [--cpu-time]
+#                           [--torch-arg ARG]...   (passed to torch_reference.py, e.g. --torch-arg
+#                           --leaky --torch-arg maximum: PyTorch with aerepro's LeakyReLU formulation)
 #                           [--end-to-end [--e2e-reps 1] [--epochs 10]]
-# --threads 1 gives the most load-robust numbers (CPU seconds per step are printed too).
+# --cpu-time also prints images per CPU-second; with --threads 1 that is the most load-robust measure.
 #   --end-to-end  instead: `aerepro reproduce --dataset mnist --budget ci` (3 models, 10 epochs, MNIST
 #                 class 1, scoring and metrics) against `ci/torch_reference.py --end-to-end` doing
 #                 the same training and scoring, alternately; prints wall seconds and the ratio.
@@ -19,7 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-reps=5 threads=2 steps=32 warmup=5 e2e=0 e2e_reps=1 epochs=10
+reps=5 threads=2 steps=32 warmup=5 e2e=0 e2e_reps=1 epochs=10 score_images=2048 cpu_time=() torch_args=()
 datasets=() models=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -27,6 +29,9 @@ while [ $# -gt 0 ]; do
     --threads) threads=$2; shift 2;;
     --steps) steps=$2; shift 2;;
     --warmup) warmup=$2; shift 2;;
+    --score-images) score_images=$2; shift 2;;
+    --cpu-time) cpu_time=(--cpu-time); shift;;
+    --torch-arg) torch_args+=("$2"); shift 2;;
     --dataset) datasets+=("$2"); shift 2;;
     --model) models+=("$2"); shift 2;;
     --end-to-end) e2e=1; shift;;
@@ -93,7 +98,7 @@ for l in sys.stdin:
 
 log="$out/throughput-$stamp.jsonl"
 : > "$log"
-common=(--throughput --steps "$steps" --warmup "$warmup" --threads "$threads" --score-images 2048 --score-batch 512 --cpu-time)
+common=(--throughput --steps "$steps" --warmup "$warmup" --threads "$threads" --score-images "$score_images" --score-batch 512 ${cpu_time[@]+"${cpu_time[@]}"})
 for rep in $(seq 1 "$reps"); do
   for ds in "${datasets[@]}"; do
     for m in "${models[@]}"; do
@@ -101,7 +106,7 @@ for rep in $(seq 1 "$reps"); do
       for side in "${order[@]}"; do
         echo "rep $rep/$reps $ds $m $side (load $(load))" >&2
         if [ "$side" = pytorch ]; then
-          "$PY" ci/torch_reference.py "${common[@]}" --dataset "$ds" --model "$m" 2>/dev/null
+          "$PY" ci/torch_reference.py "${common[@]}" ${torch_args[@]+"${torch_args[@]}"} --dataset "$ds" --model "$m" 2>/dev/null
         else
           AEREPRO_BENCH_DEVICE=cpu "$bin" "${common[@]}" --dataset "$ds" --model "$m" 2>/dev/null
         fi | sed "s/^{/{\"rep\": $rep, \"load\": \"$(load)\", /" >> "$log"
