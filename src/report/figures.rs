@@ -327,7 +327,20 @@ where
     Ok(())
 }
 
-/// Writes every figure of a run into `dir` and returns the paths written.
+/// Draws into a temporary file beside `path` (same extension, so plotters picks the same format) and
+/// renames it onto `path`: a reader never sees a half-drawn figure.
+fn write_figure(
+    path: PathBuf,
+    draw: impl FnOnce(&Path) -> anyhow::Result<()>,
+) -> anyhow::Result<PathBuf> {
+    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("png");
+    let tmp = path.with_extension(format!("tmp.{extension}"));
+    draw(&tmp)?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("renaming onto {}", path.display()))?;
+    Ok(path)
+}
+
+/// Writes every figure of a run into `dir/figures` and returns the paths written.
 pub fn write_all(
     dir: &Path,
     split: &NormalClassSplit,
@@ -338,29 +351,31 @@ pub fn write_all(
     let mut written = Vec::new();
     for class in (0..split.dataset.class_names().len() as u8).filter(|c| *c != split.normal_class) {
         let stem = format!("roc_pr_{}", split.class_name(class));
-        let png = figures.join(format!("{stem}.png"));
-        draw_roc_pr(
-            BitMapBackend::new(&png, (1100, 500)).into_drawing_area(),
-            split,
-            scored,
-            class,
-        )?;
-        let svg = figures.join(format!("{stem}.svg"));
-        draw_roc_pr(
-            SVGBackend::new(&svg, (1100, 500)).into_drawing_area(),
-            split,
-            scored,
-            class,
-        )?;
-        written.extend([png, svg]);
+        written.push(write_figure(figures.join(format!("{stem}.png")), |p| {
+            draw_roc_pr(
+                BitMapBackend::new(p, (1100, 500)).into_drawing_area(),
+                split,
+                scored,
+                class,
+            )
+        })?);
+        written.push(write_figure(figures.join(format!("{stem}.svg")), |p| {
+            draw_roc_pr(
+                SVGBackend::new(p, (1100, 500)).into_drawing_area(),
+                split,
+                scored,
+                class,
+            )
+        })?);
     }
-    let png = figures.join("score_histograms.png");
-    draw_histograms(
-        BitMapBackend::new(&png, (500 * scored.len() as u32, 420)).into_drawing_area(),
-        split,
-        scored,
-    )?;
-    written.push(png);
+    let width = 500 * scored.len() as u32;
+    written.push(write_figure(figures.join("score_histograms.png"), |p| {
+        draw_histograms(
+            BitMapBackend::new(p, (width, 420)).into_drawing_area(),
+            split,
+            scored,
+        )
+    })?);
 
     let rows = grid_rows(split, scored);
     let pixel = if split.dataset.image_shape()[1] <= 28 {
@@ -373,14 +388,14 @@ pub fn write_all(
         20 + (scored.len() as u32 + 1) * (side + 20),
         40 + rows.len() as u32 * (side + 36),
     );
-    let png = figures.join("reconstructions.png");
-    draw_grid(
-        BitMapBackend::new(&png, size).into_drawing_area(),
-        split,
-        scored,
-        &rows,
-        pixel,
-    )?;
-    written.push(png);
+    written.push(write_figure(figures.join("reconstructions.png"), |p| {
+        draw_grid(
+            BitMapBackend::new(p, size).into_drawing_area(),
+            split,
+            scored,
+            &rows,
+            pixel,
+        )
+    })?);
     Ok(written)
 }
