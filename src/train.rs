@@ -37,9 +37,12 @@ use crate::model::{Autoencoder, ModelConfig, ModelKind, LATENT_DIM};
 /// C·H·W; KLᵢ = −½ Σⱼ (1 + log σⱼ² − μⱼ² − σⱼ²), Eq. 4; w = β × KL warm-up factor; all averaged
 /// over the minibatch).
 ///
-/// Measured on MNIST class 1 (see notes-models.md): `SumSquaredError` with β = 1 suffers posterior
-/// collapse (the decoder ignores z and outputs the mean image), and `MeanSquaredError` is the same
-/// objective divided by D, so it behaves the same under Adam; `CalibratedGaussian` trains.
+/// Measured on MNIST class 1, 5 epochs, seed 0 (notes-models.md): `CalibratedGaussian` reaches
+/// train MSE 0.0034 (KL 52 nats, ROC-AUC class 1 vs all 0.9993); `SumSquaredError` and
+/// `MeanSquaredError` (β = 1) behave alike, as expected under Adam: MSE 0.0115, KL 3.6 nats
+/// (under-used latent), AUC 0.998. The "posterior collapse" reported for `SumSquaredError` in
+/// issue 4 (loss flat at 51.31 = 784 × 0.0654) was the black-image collapse that
+/// [`TrainConfig::output_bias_from_data`] prevents.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum VaeLoss {
