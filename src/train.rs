@@ -41,8 +41,8 @@ use crate::model::{Autoencoder, ModelConfig, ModelKind, LATENT_DIM};
 /// train MSE 0.0034 (KL 52 nats, ROC-AUC class 1 vs all 0.9993); `SumSquaredError` and
 /// `MeanSquaredError` (β = 1) behave alike, as expected under Adam: MSE 0.0115, KL 3.6 nats
 /// (under-used latent), AUC 0.998. The "posterior collapse" reported for `SumSquaredError` in
-/// issue 4 (loss flat at 51.31 = 784 × 0.0654) was the black-image collapse that
-/// [`TrainConfig::output_bias_from_data`] prevents.
+/// issue 4 (loss flat at 51.31 = 784 × 0.0654, the MSE of a black image) was most likely the
+/// black-image collapse that [`TrainConfig::output_bias_from_data`] prevents.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum VaeLoss {
@@ -533,7 +533,7 @@ impl Stepper {
 /// With any of the weight inits the initial reconstruction is ≈ sigmoid(0) = 0.5 everywhere, while
 /// MNIST class-1 pixels average 0.078: the first Adam steps then push every output down at once,
 /// the final sigmoid saturates near 0 and the model is stuck outputting a black image (MSE ≈
-/// E[x²] ≈ 0.065, measured for every seed tried). Starting at the mean intensity removes that
+/// E[x²] ≈ 0.065; measured for the CAE with every seed tried, 0–3). Starting at the mean intensity removes that
 /// push ("init the output bias to the data mean", a standard trick).
 pub fn init_output_bias(model: &Autoencoder, images: &Tensor) {
     tch::no_grad(|| {
