@@ -12,7 +12,9 @@ fn main() {
     println!("cargo:rerun-if-env-changed=DEP_TCH_LIBTORCH_LIB");
 
     let Ok(lib_dir) = std::env::var("DEP_TCH_LIBTORCH_LIB") else {
-        println!("cargo:warning=torch-sys did not report a libtorch lib dir; run `ci/setup-libtorch.sh`");
+        println!(
+            "cargo:warning=torch-sys did not report a libtorch lib dir; run `ci/setup-libtorch.sh`"
+        );
         return;
     };
     println!("cargo:rustc-link-arg=-Wl,-rpath,{lib_dir}");
@@ -28,7 +30,10 @@ fn main() {
     println!("cargo:rustc-env=AEREPRO_LIBTORCH_VERSION={version}");
 
     let variant = std::fs::read_to_string(&variant_file).unwrap_or_default();
-    println!("cargo:rustc-env=AEREPRO_LIBTORCH_VARIANT={}", variant.trim());
+    println!(
+        "cargo:rustc-env=AEREPRO_LIBTORCH_VARIANT={}",
+        variant.trim()
+    );
     if variant.trim() == "cuda" {
         println!("cargo:rustc-link-arg=-Wl,--no-as-needed");
         println!("cargo:rustc-link-arg=-ltorch_cuda");

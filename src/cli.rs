@@ -166,11 +166,15 @@ fn info(args: &DataDirArg) -> anyhow::Result<()> {
     out!("aerepro {}", env.aerepro_version);
     out!(
         "tch {}, libtorch {} ({} wheel set)",
-        env.tch_version, env.libtorch_version, env.libtorch_variant
+        env.tch_version,
+        env.libtorch_version,
+        env.libtorch_variant
     );
     out!(
         "CUDA available: {} ({} device(s)); CPU threads: {}",
-        env.cuda_available, env.cuda_device_count, env.threads
+        env.cuda_available,
+        env.cuda_device_count,
+        env.threads
     );
     let dir = args.resolve();
     out!("data dir: {}", dir.display());

@@ -5,6 +5,7 @@ mod claims_common;
 
 use aerepro::claims;
 use aerepro::data::DatasetKind;
+use aerepro::model::ModelKind;
 use claims_common::{assert_claim, ledger, outcome};
 
 fn run() -> &'static claims_common::ClaimRun {
@@ -21,11 +22,31 @@ fn c4_cifar_bird_cat_deer_among_four_worst_for_every_model() {
     assert_claim(&claims::c4_cifar_animals_worst(&run().inputs));
 }
 
+/// The paper's C5, as it states it. Refuted at `--budget ci` (README, Results).
 #[test]
+#[ignore = "refuted at --budget ci: the AAE beats both CAE and VAE with paired-DeLong p < 0.05 on automobile, cat, deer and frog, by 0.003-0.007 ROC-AUC"]
 fn c5_cifar_aae_never_significantly_best() {
     assert_claim(&claims::c5_cifar_aae_never_significantly_best(
         &run().inputs,
     ));
+}
+
+/// What we measured instead: the AAE is significantly best on some classes, but every such win is by
+/// less than 0.01 ROC-AUC (the three models' scores are so correlated that tiny gaps are significant).
+#[test]
+fn c5_refuted_aae_significantly_best_on_some_classes_by_under_0_01() {
+    let verdict = claims::c5_cifar_aae_never_significantly_best(&run().inputs);
+    assert!(!verdict.holds, "C5 now holds: {}", verdict.measured);
+    let significant_aae_wins: Vec<_> = run()
+        .record
+        .paired_tests
+        .iter()
+        .filter(|p| p.better == ModelKind::Aae && p.p_value < claims::SIGNIFICANCE)
+        .collect();
+    assert!(!significant_aae_wins.is_empty());
+    for win in significant_aae_wins {
+        assert!(win.difference < 0.01, "{win:?}");
+    }
 }
 
 #[test]
@@ -36,9 +57,25 @@ fn c6_cifar_training_cost_cae_vae_aae() {
     ));
 }
 
+/// The paper's C7, as it states it. Refuted at `--budget ci` (README, Results).
 #[test]
+#[ignore = "refuted at --budget ci: bird, cat, deer and frog have ROC-AUC 0.36-0.49 (below chance) for every model"]
 fn c7_cifar_every_roc_auc_between_0_50_and_0_80() {
     assert_claim(&claims::c7_cifar_moderate(&run().inputs));
+}
+
+/// What we measured instead: bird, cat, deer and frog images are reconstructed *better* than dogs
+/// (ROC-AUC < 0.5) by every model; every other class lies in the paper's band.
+#[test]
+fn c7_refuted_bird_cat_deer_frog_below_chance_for_every_model() {
+    const BELOW_CHANCE: [u8; 4] = [2, 3, 4, 6];
+    for ((model, class), auc) in &run().inputs.roc_auc {
+        if BELOW_CHANCE.contains(class) {
+            assert!(*auc < 0.5, "{model} class {class}: {auc}");
+        } else {
+            assert!((0.5..=0.8).contains(auc), "{model} class {class}: {auc}");
+        }
+    }
 }
 
 #[test]

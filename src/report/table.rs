@@ -113,8 +113,7 @@ pub fn render(record: &RunRecord) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} ({}; data variant: {}), normal class {} — {table_name}; {} epochs, seeds {:?}, device {}, {} threads",
-        config.dataset,
+        "{} (data variant: {}), normal class {} — {table_name}; {} epochs, seeds {:?}, device {}, {} threads",
         config.dataset,
         record.data.variant,
         config.dataset.class_names()[config.normal_class as usize],

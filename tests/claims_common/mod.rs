@@ -41,6 +41,8 @@ fn run_claims(dataset: DatasetKind) -> ClaimRun {
         .expect("step cost measurement"),
         ..ClaimInputs::default()
     };
+    let c6 = aerepro::claims::c6_training_cost_order(&step_costs, dataset);
+    eprintln!("interleaved step costs (C6): {}", c6.measured);
     ClaimRun {
         record,
         inputs,
