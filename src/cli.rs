@@ -198,8 +198,12 @@ fn experiment_config(args: &ReproduceArgs) -> anyhow::Result<ExperimentConfig> {
     if let Some(class) = &args.normal_class {
         config.normal_class = args.dataset.parse_class(class)?;
     }
-    config.models = args.models.clone();
-    config.models.dedup();
+    config.models = Vec::new();
+    for kind in &args.models {
+        if !config.models.contains(kind) {
+            config.models.push(*kind);
+        }
+    }
     if let Some(epochs) = args.epochs {
         config.train.epochs = epochs;
     }
