@@ -362,6 +362,11 @@ fn run_model(
     ))
 }
 
+/// Row `i` of a run's table: the per-class rows, then "all others".
+fn class_row(run: &ModelRun, i: usize) -> &ClassMetrics {
+    run.per_class.get(i).unwrap_or(&run.all_others)
+}
+
 fn summarize_runs(runs: &[ModelRun]) -> Vec<SummaryRow> {
     let mut rows = Vec::new();
     let mut kinds: Vec<ModelKind> = runs.iter().map(|r| r.kind).collect();
@@ -369,20 +374,14 @@ fn summarize_runs(runs: &[ModelRun]) -> Vec<SummaryRow> {
     kinds.dedup();
     for kind in kinds {
         let of_kind: Vec<&ModelRun> = runs.iter().filter(|r| r.kind == kind).collect();
-        let rows_of = |run: &ModelRun| -> Vec<ClassMetrics> {
-            run.per_class
-                .iter()
-                .chain([&run.all_others])
-                .cloned()
-                .collect()
-        };
-        let template = rows_of(of_kind[0]);
-        for (i, row) in template.iter().enumerate() {
+        let row_count = of_kind[0].per_class.len() + 1;
+        for i in 0..row_count {
+            let row = class_row(of_kind[0], i);
             let values = |f: fn(&MetricsSummary) -> f64| -> MeanSd {
                 MeanSd::of(
                     &of_kind
                         .iter()
-                        .map(|r| f(&rows_of(r)[i].metrics))
+                        .map(|r| f(&class_row(r, i).metrics))
                         .collect::<Vec<_>>(),
                 )
             };

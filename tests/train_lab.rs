@@ -170,8 +170,7 @@ fn throughput() {
     let n: i64 = env_or("LAB_N", "1280").parse().unwrap();
     for dataset in [DatasetKind::Mnist, DatasetKind::Cifar10] {
         let class = dataset.paper_normal_class();
-        let images = common::real_train_images(dataset, class, n)
-            .unwrap_or_else(|| common::synthetic_images(dataset, n));
+        let images = common::real_train_images(dataset, class, n);
         for kind in ModelKind::ALL {
             let mut cfg = TrainConfig {
                 epochs: 2,

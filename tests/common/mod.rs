@@ -37,16 +37,12 @@ pub fn synthetic_images(dataset: DatasetKind, n: i64) -> Tensor {
         .to_kind(Kind::Float)
 }
 
-/// The first `n` training images of `class` from the real data under `default_data_dir()`, or
-/// `None` (with a note on stderr) when the data is not set up (`ci/setup-data.sh`).
-pub fn real_train_images(dataset: DatasetKind, class: u8, n: i64) -> Option<Tensor> {
-    match load_split(dataset, &default_data_dir(), class) {
-        Ok(split) => Some(split.train.narrow(0, 0, n.min(split.train.size()[0]))),
-        Err(e) => {
-            eprintln!("NOTE: real {dataset} data unavailable ({e}); run ci/setup-data.sh");
-            None
-        }
-    }
+/// The first `n` training images of `class` from the real data under `default_data_dir()`. Panics with
+/// the setup command when the data is missing: a test that needs real images must not pass without them.
+pub fn real_train_images(dataset: DatasetKind, class: u8, n: i64) -> Tensor {
+    let split = load_split(dataset, &default_data_dir(), class)
+        .unwrap_or_else(|e| panic!("real {dataset} data unavailable ({e}); run ci/setup-data.sh"));
+    split.train.narrow(0, 0, n.min(split.train.size()[0]))
 }
 
 /// Rank-based ROC AUC of scores where `positive` marks anomalies (ties count ½).
