@@ -10,23 +10,58 @@ use crate::data::DatasetKind;
 use crate::model::ModelKind;
 
 /// What the claims need from a run: mean ROC-AUC per (model, anomalous class), paired comparisons,
-/// and the training cost of each model (seconds per epoch or per step, measured in one process; only
-/// ratios are compared).
+/// and the training cost of each model relative to the CAE's (CAE = 1).
 #[derive(Debug, Clone, Default)]
 pub struct ClaimInputs {
     pub roc_auc: BTreeMap<(ModelKind, u8), f64>,
     /// One-sided paired DeLong p-values that `better` has a higher ROC-AUC than `worse` on `class`.
     pub paired_p: BTreeMap<(u8, ModelKind, ModelKind), f64>,
-    pub training_cost: BTreeMap<ModelKind, f64>,
+    pub relative_step_cost: BTreeMap<ModelKind, f64>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ClaimVerdict {
     pub id: &'static str,
     pub claim: &'static str,
-    pub holds: bool,
+    pub verdict: Verdict,
     /// The measured numbers behind the verdict.
     pub measured: String,
+}
+
+/// Whether a claim holds in a run.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Reproduced,
+    Refuted,
+    /// The measurement cannot tell (a timing difference inside [`COST_TIE_BAND`]).
+    Unresolved,
+}
+
+impl Verdict {
+    fn from_holds(holds: bool) -> Verdict {
+        if holds {
+            Verdict::Reproduced
+        } else {
+            Verdict::Refuted
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Verdict::Reproduced => "reproduced",
+            Verdict::Refuted => "refuted",
+            Verdict::Unresolved => "unresolved",
+        })
+    }
+}
+
+impl ClaimVerdict {
+    pub fn holds(&self) -> bool {
+        self.verdict == Verdict::Reproduced
+    }
 }
 
 /// Significance level of the paired DeLong tests in C5.
@@ -83,7 +118,7 @@ pub fn c1_mnist_all_high(inputs: &ClaimInputs) -> ClaimVerdict {
     ClaimVerdict {
         id: "C1",
         claim: "MNIST: every model, every anomalous class ROC-AUC >= 0.96 (paper: all >= 0.966)",
-        holds,
+        verdict: Verdict::from_holds(holds),
         measured,
     }
 }
@@ -104,7 +139,7 @@ pub fn c2_mnist_hardest_classes(inputs: &ClaimInputs) -> ClaimVerdict {
     ClaimVerdict {
         id: "C2",
         claim: "MNIST: class 7 is the hardest class for CAE and AAE (paper 0.966 / 0.971), class 9 next",
-        holds,
+        verdict: Verdict::from_holds(holds),
         measured: measured.join("; "),
     }
 }
@@ -130,7 +165,7 @@ pub fn c3_cifar_vehicles_best(inputs: &ClaimInputs) -> ClaimVerdict {
     ClaimVerdict {
         id: "C3",
         claim: "CIFAR-10: car and truck are the two best-separated classes for every model (paper ~0.74-0.77)",
-        holds,
+        verdict: Verdict::from_holds(holds),
         measured: measured.join("; "),
     }
 }
@@ -152,7 +187,7 @@ pub fn c4_cifar_animals_worst(inputs: &ClaimInputs) -> ClaimVerdict {
     ClaimVerdict {
         id: "C4",
         claim: "CIFAR-10: bird, cat, deer are among the four worst classes for every model (paper ~0.53-0.55)",
-        holds,
+        verdict: Verdict::from_holds(holds),
         measured: measured.join("; "),
     }
 }
@@ -189,40 +224,58 @@ pub fn c5_cifar_aae_never_significantly_best(inputs: &ClaimInputs) -> ClaimVerdi
     ClaimVerdict {
         id: "C5",
         claim: "CIFAR-10: the AAE is never the single best model on a class by a significant margin (paired DeLong, p < 0.05)",
-        holds: significant.is_empty(),
+        verdict: Verdict::from_holds(significant.is_empty()),
         measured,
     }
 }
 
-/// C6: training cost per epoch is ordered CAE < VAE < AAE.
+/// Cost ratios within this band of 1 are ties: repeated interleaved measurements of the VAE/CAE
+/// ratio on one 2-core machine ranged 0.97–1.12 (README, "Training cost"), so a smaller difference
+/// is not resolved. The paper's own VAE/CAE ratios (1.039, 1.113) lie inside it.
+pub const COST_TIE_BAND: f64 = 0.15;
+
+/// C6: training cost per step is ordered CAE < VAE < AAE. Refuted when a step of the order is
+/// reversed beyond the tie band, reproduced when both steps exceed it, unresolved otherwise.
 pub fn c6_training_cost_order(inputs: &ClaimInputs, dataset: DatasetKind) -> ClaimVerdict {
-    let seconds = |m| inputs.training_cost.get(&m).copied();
-    let (holds, measured) = match (
-        seconds(ModelKind::Cae),
-        seconds(ModelKind::Vae),
-        seconds(ModelKind::Aae),
+    let cost = |m| inputs.relative_step_cost.get(&m).copied();
+    let (verdict, measured) = match (
+        cost(ModelKind::Cae),
+        cost(ModelKind::Vae),
+        cost(ModelKind::Aae),
     ) {
-        (Some(cae), Some(vae), Some(aae)) => (
-            cae < vae && vae < aae,
-            format!(
-                "training cost CAE {cae:.4}, VAE {vae:.4}, AAE {aae:.4}; ratios VAE/CAE {:.3}, AAE/CAE {:.3}",
-                vae / cae,
-                aae / cae
-            ),
-        ),
-        _ => (false, "needs all three models".into()),
+        (Some(cae), Some(vae), Some(aae)) => {
+            let steps = [vae / cae, aae / vae];
+            let verdict = if steps.iter().any(|r| *r < 1.0 - COST_TIE_BAND) {
+                Verdict::Refuted
+            } else if steps.iter().all(|r| *r > 1.0 + COST_TIE_BAND) {
+                Verdict::Reproduced
+            } else {
+                Verdict::Unresolved
+            };
+            (
+                verdict,
+                format!(
+                    "cost per step VAE/CAE {:.3}, AAE/VAE {:.3}, AAE/CAE {:.3} (ratios within {:.2} of 1 are ties, timed interleaved)",
+                    steps[0],
+                    steps[1],
+                    aae / cae,
+                    COST_TIE_BAND
+                ),
+            )
+        }
+        _ => (Verdict::Unresolved, "needs all three models".into()),
     };
     ClaimVerdict {
         id: "C6",
         claim: match dataset {
             DatasetKind::Mnist => {
-                "MNIST: training cost per epoch CAE < VAE < AAE (paper ratios 1.039 / 1.722)"
+                "MNIST: training cost per step CAE < VAE < AAE (paper ratios VAE/CAE 1.039, AAE/CAE 1.722)"
             }
             DatasetKind::Cifar10 => {
-                "CIFAR-10: training cost per epoch CAE < VAE < AAE (paper ratios 1.113 / 1.181)"
+                "CIFAR-10: training cost per step CAE < VAE < AAE (paper ratios VAE/CAE 1.113, AAE/CAE 1.181)"
             }
         },
-        holds,
+        verdict,
         measured,
     }
 }
@@ -249,7 +302,7 @@ pub fn c7_cifar_moderate(inputs: &ClaimInputs) -> ClaimVerdict {
     ClaimVerdict {
         id: "C7",
         claim: "CIFAR-10: every ROC-AUC between 0.50 and 0.80",
-        holds: outside.is_empty() && !inputs.roc_auc.is_empty(),
+        verdict: Verdict::from_holds(outside.is_empty() && !inputs.roc_auc.is_empty()),
         measured: if outside.is_empty() {
             format!("range {:.4}..{:.4}", range.0, range.1)
         } else {
@@ -290,19 +343,49 @@ mod tests {
                 inputs.roc_auc.insert((*model, row.class), cell.roc_auc);
             }
         }
-        for (model, s) in paper::MODEL_ORDER.iter().zip(paper::train_seconds(dataset)) {
-            inputs.training_cost.insert(*model, s);
+        let seconds = paper::train_seconds(dataset);
+        for (model, s) in paper::MODEL_ORDER.iter().zip(seconds) {
+            inputs.relative_step_cost.insert(*model, s / seconds[0]);
         }
         inputs
     }
 
     #[test]
-    fn the_paper_satisfies_its_own_claims() {
+    fn the_paper_satisfies_its_own_claims_except_the_cost_ties() {
         for dataset in [DatasetKind::Mnist, DatasetKind::Cifar10] {
             for verdict in evaluate(dataset, &paper_inputs(dataset)) {
-                assert!(verdict.holds, "{verdict:?}");
+                if verdict.id == "C6" {
+                    // VAE/CAE 1.039 (MNIST) and 1.113 (CIFAR-10) are inside the tie band.
+                    assert_eq!(verdict.verdict, Verdict::Unresolved, "{verdict:?}");
+                } else {
+                    assert!(verdict.holds(), "{verdict:?}");
+                }
             }
         }
+    }
+
+    #[test]
+    fn c6_needs_both_steps_of_the_order_beyond_the_tie_band() {
+        let verdict_for = |vae: f64, aae: f64| {
+            let mut inputs = ClaimInputs::default();
+            for (kind, cost) in [
+                (ModelKind::Cae, 1.0),
+                (ModelKind::Vae, vae),
+                (ModelKind::Aae, aae),
+            ] {
+                inputs.relative_step_cost.insert(kind, cost);
+            }
+            c6_training_cost_order(&inputs, DatasetKind::Mnist).verdict
+        };
+        assert_eq!(verdict_for(1.2, 1.5), Verdict::Reproduced);
+        assert_eq!(verdict_for(1.02, 1.6), Verdict::Unresolved);
+        assert_eq!(verdict_for(1.2, 1.25), Verdict::Unresolved);
+        assert_eq!(verdict_for(0.8, 1.6), Verdict::Refuted);
+        assert_eq!(verdict_for(1.5, 1.2), Verdict::Refuted);
+        assert_eq!(
+            c6_training_cost_order(&ClaimInputs::default(), DatasetKind::Mnist).verdict,
+            Verdict::Unresolved
+        );
     }
 
     #[test]
@@ -310,7 +393,7 @@ mod tests {
         let mut inputs = paper_inputs(DatasetKind::Mnist);
         inputs.roc_auc.insert((ModelKind::Cae, 9), 0.90);
         let verdict = c2_mnist_hardest_classes(&inputs);
-        assert!(!verdict.holds);
+        assert!(!verdict.holds());
         assert!(
             verdict.measured.contains("CAE hardest: 9 0.9000, 7 0.9664"),
             "{}",
@@ -324,13 +407,13 @@ mod tests {
         inputs
             .paired_p
             .insert((8, ModelKind::Aae, ModelKind::Cae), 0.01);
-        assert!(c5_cifar_aae_never_significantly_best(&inputs).holds);
+        assert!(c5_cifar_aae_never_significantly_best(&inputs).holds());
         inputs
             .paired_p
             .insert((8, ModelKind::Aae, ModelKind::Vae), 0.02);
         let verdict = c5_cifar_aae_never_significantly_best(&inputs);
         assert!(
-            !verdict.holds && verdict.measured.contains("ship"),
+            !verdict.holds() && verdict.measured.contains("ship"),
             "{verdict:?}"
         );
     }

@@ -100,6 +100,9 @@ pub struct ReproduceArgs {
     pub beta: Option<f64>,
     #[arg(long, value_enum)]
     pub critic_output: Option<CriticOutput>,
+    /// Rounds of the interleaved per-step timing after training (claim C6); 0 skips it.
+    #[arg(long)]
+    pub step_cost_rounds: Option<usize>,
     /// Skip the figures.
     #[arg(long)]
     pub no_figures: bool,
@@ -218,6 +221,9 @@ fn experiment_config(args: &ReproduceArgs) -> anyhow::Result<ExperimentConfig> {
     }
     if let Some(critic) = args.critic_output {
         config.train.model.critic_output = critic;
+    }
+    if let Some(rounds) = args.step_cost_rounds {
+        config.step_cost.rounds = rounds;
     }
     if let Some(loss) = args.vae_loss {
         config.train.vae.loss = loss;

@@ -1,6 +1,5 @@
 //! One experiment: train each model type on the normal class, score every test image, and compute
 //! normal-vs-class metrics, for one or more seeds; the run record and the claim verdicts.
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -13,6 +12,7 @@ use crate::data::{self, DatasetKind, NormalClassSplit, Provenance};
 use crate::metrics::{self, MetricsSummary, SummaryOptions};
 use crate::model::ModelKind;
 use crate::record::{self, Environment};
+use crate::step_cost::{self, StepCostOptions, StepCosts};
 use crate::train::{self, TrainConfig, TrainReport, TrainedModel};
 use crate::{checkpoint, score};
 
@@ -50,6 +50,9 @@ pub struct ExperimentConfig {
     pub train: TrainConfig,
     pub score_batch_size: i64,
     pub metrics: SummaryOptions,
+    /// The interleaved per-step timing after training (claim C6).
+    #[serde(default)]
+    pub step_cost: StepCostOptions,
 }
 
 impl ExperimentConfig {
@@ -68,6 +71,7 @@ impl ExperimentConfig {
             train,
             score_batch_size: 500,
             metrics: SummaryOptions::default(),
+            step_cost: StepCostOptions::default(),
         }
     }
 
@@ -176,6 +180,9 @@ pub struct RunRecord {
     pub runs: Vec<ModelRun>,
     pub summary: Vec<SummaryRow>,
     pub paired_tests: Vec<PairedComparison>,
+    /// Per-step training seconds of the three models, timed interleaved after training (None when
+    /// fewer than three models ran or `config.step_cost.rounds` is 0).
+    pub step_costs: Option<StepCosts>,
     pub claims: Vec<ClaimVerdict>,
     pub complete: bool,
     pub wall_seconds: f64,
@@ -433,10 +440,11 @@ fn paired_tests(
     Ok(out)
 }
 
+/// What the claims read from a run: mean ROC-AUCs, paired tests and the interleaved step costs.
 pub fn claim_inputs(
     summary: &[SummaryRow],
     paired: &[PairedComparison],
-    runs: &[ModelRun],
+    step_costs: Option<&StepCosts>,
 ) -> ClaimInputs {
     let mut inputs = ClaimInputs::default();
     for row in summary {
@@ -449,56 +457,10 @@ pub fn claim_inputs(
             .paired_p
             .insert((p.class, p.better, p.worse), p.p_value);
     }
-    let mut per_epoch: BTreeMap<ModelKind, Vec<f64>> = BTreeMap::new();
-    for run in runs {
-        per_epoch
-            .entry(run.kind)
-            .or_default()
-            .push(run.seconds_per_epoch);
-    }
-    for (kind, values) in per_epoch {
-        inputs.training_cost.insert(kind, MeanSd::of(&values).mean);
+    if let Some(relative) = step_costs.and_then(StepCosts::relative_to_cae) {
+        inputs.relative_step_cost = relative;
     }
     inputs
-}
-
-/// Seconds per training step of each model, measured interleaved (CAE, VAE, AAE, CAE, …) in this
-/// process so that a change in machine load affects every model alike: `repetitions` one-epoch runs of
-/// `steps` minibatches each, median per model. Whole-epoch times of a sequential run are not comparable
-/// on a shared machine; this is what claim C6 uses.
-pub fn measure_step_costs(
-    dataset: DatasetKind,
-    train_images: &tch::Tensor,
-    template: &TrainConfig,
-    device: Device,
-) -> anyhow::Result<BTreeMap<ModelKind, f64>> {
-    const STEPS: i64 = 10;
-    const REPETITIONS: usize = 5;
-    let n = (STEPS * template.batch_size).min(train_images.size()[0]);
-    let images = train_images.narrow(0, 0, n);
-    let config = TrainConfig {
-        epochs: 1,
-        ..template.clone()
-    };
-    let mut samples: BTreeMap<ModelKind, Vec<f64>> = BTreeMap::new();
-    for _ in 0..REPETITIONS {
-        for kind in ModelKind::ALL {
-            let trained = train::train_model(kind, dataset, &images, &config, device, None)?;
-            let report = trained.report.context("training report")?;
-            let steps = report.epochs[0].steps as f64;
-            samples
-                .entry(kind)
-                .or_default()
-                .push(report.epochs[0].seconds / steps);
-        }
-    }
-    Ok(samples
-        .into_iter()
-        .map(|(kind, mut v)| {
-            v.sort_by(f64::total_cmp);
-            (kind, v[v.len() / 2])
-        })
-        .collect())
 }
 
 /// Runs the experiment, writing `record.json` in `out_dir` after every finished model (so an
@@ -526,6 +488,7 @@ pub fn run(config: &ExperimentConfig, options: &RunOptions) -> anyhow::Result<Ou
         runs: Vec::new(),
         summary: Vec::new(),
         paired_tests: Vec::new(),
+        step_costs: None,
         claims: Vec::new(),
         complete: false,
         wall_seconds: 0.0,
@@ -544,9 +507,27 @@ pub fn run(config: &ExperimentConfig, options: &RunOptions) -> anyhow::Result<Ou
         }
     }
     record.paired_tests = paired_tests(&split, &first_seed)?;
-    let inputs = claim_inputs(&record.summary, &record.paired_tests, &record.runs);
-    let paper_setup = config.normal_class == config.dataset.paper_normal_class()
-        && config.models.len() == ModelKind::ALL.len();
+    let all_models = ModelKind::ALL.iter().all(|k| config.models.contains(k));
+    if all_models && config.step_cost.rounds > 0 {
+        let mut template = config.train_config(config.seeds[0]);
+        template.collapse.min_steps = usize::MAX;
+        record.step_costs = Some(
+            step_cost::measure_step_costs(
+                config.dataset,
+                &split.train,
+                &template,
+                options.device,
+                config.step_cost,
+            )
+            .context("timing training steps")?,
+        );
+    }
+    let inputs = claim_inputs(
+        &record.summary,
+        &record.paired_tests,
+        record.step_costs.as_ref(),
+    );
+    let paper_setup = config.normal_class == config.dataset.paper_normal_class() && all_models;
     if paper_setup {
         record.claims = claims::evaluate(config.dataset, &inputs);
     }

@@ -13,4 +13,5 @@ pub mod paper;
 pub mod record;
 pub mod report;
 pub mod score;
+pub mod step_cost;
 pub mod train;

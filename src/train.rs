@@ -528,6 +528,47 @@ impl Stepper {
     }
 }
 
+/// A freshly initialized model with its optimizers: the unit of one training step. `train_model`
+/// drives it over epochs; the benchmarks and the C6 cost measurement drive it step by step.
+pub struct Trainer {
+    /// Holds every variable of `model`.
+    pub vs: nn::VarStore,
+    /// The model being trained.
+    pub model: Autoencoder,
+    stepper: Stepper,
+}
+
+impl Trainer {
+    /// Builds a `kind` model seeded with `config.seed` on `device`, and its optimizers.
+    pub fn new(
+        kind: ModelKind,
+        dataset: DatasetKind,
+        config: &TrainConfig,
+        device: Device,
+    ) -> Result<Trainer, TrainError> {
+        let (vs, model) = build_model(kind, dataset, config.model, config.seed, device);
+        let stepper = Stepper::new(&model, config)?;
+        Ok(Trainer { vs, model, stepper })
+    }
+
+    /// One minibatch update (AAE: reconstruction, critic and generator steps) on `xs`
+    /// (`[B, C, H, W]` on the model's device). Returns the detached statistics `[objective, recon
+    /// MSE, KL, critic loss, generator loss]` without waiting for the device.
+    pub fn step(&self, xs: &Tensor, kl_weight: f64) -> Result<Tensor, tch::TchError> {
+        self.stepper.step(&self.model, xs, kl_weight)
+    }
+
+    fn into_trained(self, report: TrainReport) -> TrainedModel {
+        TrainedModel {
+            kind: self.model.kind,
+            dataset: self.model.dataset,
+            vs: self.vs,
+            model: self.model,
+            report: Some(report),
+        }
+    }
+}
+
 /// Sets the last decoder layer's bias to logit(mean intensity of each channel of `images`).
 ///
 /// With any of the weight inits the initial reconstruction is ≈ sigmoid(0) = 0.5 everywhere, while
@@ -658,16 +699,15 @@ pub fn train_model(
     if let Some(t) = config.threads {
         tch::set_num_threads(t);
     }
-    let (vs, model) = build_model(kind, dataset, config.model, config.seed, device);
+    let trainer = Trainer::new(kind, dataset, config, device)?;
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
 
     let images = train_images.to_device(device).to_kind(Kind::Float);
     let (mean_image, mean_image_mse) = mean_image_and_mse(&images);
     let probe_images = images.narrow(0, 0, config.collapse.probe_size.min(n));
     if config.output_bias_from_data {
-        init_output_bias(&model, &images);
+        init_output_bias(&trainer.model, &images);
     }
-    let stepper = Stepper::new(&model, config)?;
 
     let steps_per_epoch = ((n + config.batch_size - 1) / config.batch_size) as usize;
     let warmup_steps = config.vae.kl_warmup_epochs * steps_per_epoch;
@@ -704,7 +744,7 @@ pub fn train_model(
             } else {
                 config.vae.beta
             };
-            let stats = stepper.step(&model, &xs, kl_weight)?;
+            let stats = trainer.step(&xs, kl_weight)?;
             acc += stats * len as f64;
             step += 1;
             if let Some(pb) = progress {
@@ -714,7 +754,7 @@ pub fn train_model(
         let means: Vec<f64> = Vec::<f64>::try_from((acc / n as f64).to_kind(Kind::Double))?;
         let seconds = start.elapsed().as_secs_f64();
 
-        let mut diagnostics = probe(&model, &probe_images, &mean_image);
+        let mut diagnostics = probe(&trainer.model, &probe_images, &mean_image);
         let mut reason = None;
         if step >= config.collapse.min_steps {
             diagnostics.judged = true;
@@ -767,11 +807,5 @@ pub fn train_model(
     if report.total_seconds > 0.0 {
         report.images_per_second = (n as f64 * config.epochs as f64) / report.total_seconds;
     }
-    Ok(TrainedModel {
-        kind,
-        dataset,
-        vs,
-        model,
-        report: Some(report),
-    })
+    Ok(trainer.into_trained(report))
 }

@@ -36,7 +36,7 @@ fn c5_cifar_aae_never_significantly_best() {
 #[test]
 fn c5_refuted_aae_significantly_best_on_some_classes_by_under_0_01() {
     let verdict = claims::c5_cifar_aae_never_significantly_best(&run().inputs);
-    assert!(!verdict.holds, "C5 now holds: {}", verdict.measured);
+    assert!(!verdict.holds(), "C5 now holds: {}", verdict.measured);
     let significant_aae_wins: Vec<_> = run()
         .record
         .paired_tests
@@ -49,12 +49,20 @@ fn c5_refuted_aae_significantly_best_on_some_classes_by_under_0_01() {
     }
 }
 
+/// The paper's C6, as it states it. Unresolved on this machine (README, "Training cost").
 #[test]
+#[ignore = "unresolved on 2 CPU cores: a VAE step costs as much as a CAE step (VAE/CAE 0.97-1.12 over repeated runs, inside the ±0.15 tie band); only the AAE is clearly dearer (1.4-1.7x)"]
 fn c6_cifar_training_cost_cae_vae_aae() {
     assert_claim(&claims::c6_training_cost_order(
-        &run().step_costs,
+        &run().inputs,
         DatasetKind::Cifar10,
     ));
+}
+
+/// What we measured instead: VAE ≈ CAE per step, the AAE clearly dearer than both.
+#[test]
+fn c6_unresolved_vae_step_ties_cae_aae_step_costs_most() {
+    claims_common::assert_vae_ties_cae_and_aae_costs_most(run());
 }
 
 /// The paper's C7, as it states it. Refuted at `--budget ci` (README, Results).

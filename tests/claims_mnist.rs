@@ -20,12 +20,20 @@ fn c2_mnist_class_7_hardest_then_9_for_cae_and_aae() {
     assert_claim(&claims::c2_mnist_hardest_classes(&run().inputs));
 }
 
+/// The paper's C6, as it states it. Unresolved on this machine (README, "Training cost").
 #[test]
+#[ignore = "unresolved on 2 CPU cores: a VAE step costs as much as a CAE step (VAE/CAE 0.97-1.12 over repeated runs, inside the ±0.15 tie band); only the AAE is clearly dearer (1.4-1.7x)"]
 fn c6_mnist_training_cost_cae_vae_aae() {
     assert_claim(&claims::c6_training_cost_order(
-        &run().step_costs,
+        &run().inputs,
         DatasetKind::Mnist,
     ));
+}
+
+/// What we measured instead: VAE ≈ CAE per step, the AAE clearly dearer than both.
+#[test]
+fn c6_unresolved_vae_step_ties_cae_aae_step_costs_most() {
+    claims_common::assert_vae_ties_cae_and_aae_costs_most(run());
 }
 
 #[test]

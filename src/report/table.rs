@@ -1,6 +1,7 @@
 //! Tables 5/6 in the paper's layout with our numbers, the paper's, and the difference.
 use std::fmt::Write;
 
+use crate::claims::Verdict;
 use crate::experiment::{MeanSd, RunRecord, SummaryRow};
 use crate::model::ModelKind;
 use crate::paper;
@@ -70,7 +71,7 @@ fn metric_table(
     out
 }
 
-/// Training time per model and the cost ratios beside the paper's.
+/// Training time per model, and the interleaved per-step costs beside the paper's ratios.
 pub fn cost_line(record: &RunRecord) -> String {
     let mut seconds: Vec<(ModelKind, f64)> = Vec::new();
     for kind in &record.config.models {
@@ -88,17 +89,27 @@ pub fn cost_line(record: &RunRecord) -> String {
     for (kind, s) in &seconds {
         let _ = write!(line, " {kind} {s:.1}");
     }
-    let of = |k: ModelKind| seconds.iter().find(|(m, _)| *m == k).map(|(_, s)| *s);
-    if let (Some(cae), Some(vae), Some(aae)) =
-        (of(ModelKind::Cae), of(ModelKind::Vae), of(ModelKind::Aae))
-    {
-        let (paper_vae, paper_aae) = paper::cost_ratios(record.config.dataset);
+    if let Some(costs) = &record.step_costs {
+        let medians = costs.median_seconds();
         let _ = write!(
             line,
-            "; ratios VAE/CAE {:.3} (paper {paper_vae:.3}), AAE/CAE {:.3} (paper {paper_aae:.3})",
-            vae / cae,
-            aae / cae
+            "\ncost per step (interleaved, {} rounds × {} steps):",
+            costs.rounds.values().next().map_or(0, Vec::len),
+            costs.steps_per_round
         );
+        for (kind, s) in &medians {
+            let _ = write!(line, " {kind} {:.1} ms", s * 1e3);
+        }
+        let (paper_vae, paper_aae) = paper::cost_ratios(record.config.dataset);
+        if let (Some(vae), Some(aae)) = (
+            costs.median_ratio(ModelKind::Vae, ModelKind::Cae),
+            costs.median_ratio(ModelKind::Aae, ModelKind::Cae),
+        ) {
+            let _ = write!(
+                line,
+                "; VAE/CAE {vae:.3} (paper {paper_vae:.3}), AAE/CAE {aae:.3} (paper {paper_aae:.3})"
+            );
+        }
     }
     line
 }
@@ -149,7 +160,10 @@ pub fn render(record: &RunRecord) -> String {
     if !record.claims.is_empty() {
         let _ = writeln!(out, "\nclaims:");
         for claim in &record.claims {
-            let verdict = if claim.holds { "reproduced" } else { "REFUTED" };
+            let verdict = match claim.verdict {
+                Verdict::Refuted => "REFUTED".to_string(),
+                other => other.to_string(),
+            };
             let _ = writeln!(
                 out,
                 "  {} {verdict}: {}\n     measured: {}",

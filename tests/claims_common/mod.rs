@@ -1,9 +1,10 @@
 //! Shared by the claim tests: one seeded `--budget ci` run per test binary, and the verdict ledger.
 use std::sync::OnceLock;
 
-use aerepro::claims::{ClaimInputs, ClaimVerdict};
+use aerepro::claims::{self, ClaimInputs, ClaimVerdict, Verdict};
 use aerepro::data::{self, DatasetKind};
 use aerepro::experiment::{self, Budget, ExperimentConfig, RunOptions, RunRecord};
+use aerepro::model::ModelKind;
 use serde::Serialize;
 
 /// Threads for the claim runs: fixed, so that the numbers are reproducible on a given machine.
@@ -12,8 +13,6 @@ pub const THREADS: i32 = 2;
 pub struct ClaimRun {
     pub record: RunRecord,
     pub inputs: ClaimInputs,
-    /// Per-step training cost of each model, measured interleaved in this process (C6).
-    pub step_costs: ClaimInputs,
 }
 
 fn run_claims(dataset: DatasetKind) -> ClaimRun {
@@ -27,27 +26,16 @@ fn run_claims(dataset: DatasetKind) -> ClaimRun {
         resume: false,
         show_progress: false,
     };
-    let outcome = experiment::run(&config, &options).expect("the seeded ci-budget run");
-    eprintln!("{}", aerepro::report::table::render(&outcome.record));
-    let record = outcome.record;
-    let inputs = experiment::claim_inputs(&record.summary, &record.paired_tests, &record.runs);
-    let step_costs = ClaimInputs {
-        training_cost: experiment::measure_step_costs(
-            dataset,
-            &outcome.split.train,
-            &config.train,
-            tch::Device::Cpu,
-        )
-        .expect("step cost measurement"),
-        ..ClaimInputs::default()
-    };
-    let c6 = aerepro::claims::c6_training_cost_order(&step_costs, dataset);
-    eprintln!("interleaved step costs (C6): {}", c6.measured);
-    ClaimRun {
-        record,
-        inputs,
-        step_costs,
-    }
+    let record = experiment::run(&config, &options)
+        .expect("the seeded ci-budget run")
+        .record;
+    eprintln!("{}", aerepro::report::table::render(&record));
+    let inputs = experiment::claim_inputs(
+        &record.summary,
+        &record.paired_tests,
+        record.step_costs.as_ref(),
+    );
+    ClaimRun { record, inputs }
 }
 
 /// The run for this binary's dataset (trained once, shared by its tests).
@@ -63,9 +51,33 @@ pub fn outcome(dataset: DatasetKind) -> &'static ClaimRun {
 
 pub fn assert_claim(verdict: &ClaimVerdict) {
     assert!(
-        verdict.holds,
+        verdict.holds(),
         "{} does not reproduce: {}\n  measured: {}",
-        verdict.id, verdict.claim, verdict.measured
+        verdict.id,
+        verdict.claim,
+        verdict.measured
+    );
+}
+
+/// What C6 measures instead of the paper's strict order, on both datasets: no clear order between a
+/// VAE and a CAE step (their ratio is a tie give or take timing noise), an AAE step clearly dearer
+/// than either. The bounds are wider than the tie band because one measurement of the ratio moves by
+/// ±0.08 between runs here; what would fail them is a real change of cost.
+pub fn assert_vae_ties_cae_and_aae_costs_most(run: &ClaimRun) {
+    const NO_CLEAR_ORDER: std::ops::RangeInclusive<f64> = 0.8..=1.25;
+    const CLEARLY_DEARER: f64 = 1.25;
+    let verdict = claims::c6_training_cost_order(&run.inputs, run.record.config.dataset);
+    let cost = |kind| run.inputs.relative_step_cost[&kind];
+    let (vae, aae) = (cost(ModelKind::Vae), cost(ModelKind::Aae));
+    assert!(
+        NO_CLEAR_ORDER.contains(&vae),
+        "a VAE step no longer costs about as much as a CAE step: {}",
+        verdict.measured
+    );
+    assert!(
+        aae > CLEARLY_DEARER && aae / vae > CLEARLY_DEARER,
+        "an AAE step no longer clearly costs most: {}",
+        verdict.measured
     );
 }
 
@@ -73,24 +85,22 @@ pub fn assert_claim(verdict: &ClaimVerdict) {
 struct LedgerEntry {
     id: &'static str,
     claim: &'static str,
-    verdict: &'static str,
+    verdict: Verdict,
 }
 
-/// Snapshot of which claims hold, so that any change of verdict shows up in review.
+/// Snapshot of which claims hold, so that any change of verdict shows up in review. C6 is left out:
+/// its verdict is a timing on a shared machine and may move across the tie band's edge between runs
+/// (its own tests above bound it instead).
 pub fn ledger(name: &str, run: &ClaimRun) {
-    let mut verdicts = run.record.claims.clone();
-    // C6 in the record is from whole-epoch times; the ledger uses the interleaved measurement.
-    verdicts.retain(|v| v.id != "C6");
-    verdicts.push(aerepro::claims::c6_training_cost_order(
-        &run.step_costs,
-        run.record.config.dataset,
-    ));
-    let entries: Vec<LedgerEntry> = verdicts
+    let entries: Vec<LedgerEntry> = run
+        .record
+        .claims
         .iter()
+        .filter(|v| v.id != "C6")
         .map(|v| LedgerEntry {
             id: v.id,
             claim: v.claim,
-            verdict: if v.holds { "reproduced" } else { "refuted" },
+            verdict: v.verdict,
         })
         .collect();
     insta::with_settings!({snapshot_path => "../../snapshots", prepend_module_to_snapshot => false}, {
