@@ -2,7 +2,8 @@
 //! found), and keeps libtorch_cuda linked when the full CUDA wheel set was installed (the linker otherwise
 //! drops it as "not needed" and CUDA is never registered; tch-rs issue #980). With the slim CPU set that
 //! force-link would make the binary demand CUDA libraries that are not installed, so it follows the
-//! variant that ci/setup-libtorch.sh recorded, not the mere presence of libtorch_cuda.so.
+//! variant that ci/setup-libtorch.sh recorded, not the mere presence of libtorch_cuda.so. Also compiles
+//! the one libtorch call tch does not bind (`src/model/leaky_relu.cpp`) against the same headers.
 use std::path::Path;
 
 fn main() {
@@ -18,6 +19,7 @@ fn main() {
         return;
     };
     println!("cargo:rustc-link-arg=-Wl,-rpath,{lib_dir}");
+    compile_kernels(Path::new(&lib_dir));
     let version_py = Path::new(&lib_dir).join("../version.py");
     let version = std::fs::read_to_string(&version_py)
         .ok()
@@ -39,4 +41,21 @@ fn main() {
         println!("cargo:rustc-link-arg=-ltorch_cuda");
         println!("cargo:rustc-link-arg=-ltorch");
     }
+}
+
+/// Compiles `src/model/leaky_relu.cpp` against libtorch's headers with the flags torch-sys uses.
+fn compile_kernels(lib_dir: &Path) {
+    let source = "src/model/leaky_relu.cpp";
+    println!("cargo:rerun-if-changed={source}");
+    let cxx11_abi = std::env::var("LIBTORCH_CXX11_ABI").unwrap_or_else(|_| "1".into());
+    cc::Build::new()
+        .cpp(true)
+        .pic(true)
+        .warnings(false)
+        .include(lib_dir.join("../include"))
+        .flag("-std=c++17")
+        .flag(format!("-D_GLIBCXX_USE_CXX11_ABI={cxx11_abi}"))
+        .flag("-DGLOG_USE_GLOG_EXPORT")
+        .file(source)
+        .compile("aerepro_kernels");
 }

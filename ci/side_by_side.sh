@@ -65,7 +65,8 @@ if [ "$e2e" = 1 ]; then
       t0=$(date +%s.%N)
       if [ "$side" = aerepro ]; then
         target/release/aerepro reproduce --dataset mnist --budget ci --epochs "$epochs" \
-          --threads "$threads" --device cpu --no-figures --out "$out/e2e-aerepro-$stamp" >&2
+          --threads "$threads" --device cpu --no-figures --step-cost-rounds 0 \
+          --out "$out/e2e-aerepro-$stamp" >&2
       else
         "$PY" ci/torch_reference.py --end-to-end --dataset mnist --epochs "$epochs" \
           --threads "$threads" --score-batch 500 > "$out/e2e-pytorch-$stamp-$rep.jsonl"

@@ -263,7 +263,10 @@ pub fn c6_training_cost_order(inputs: &ClaimInputs, dataset: DatasetKind) -> Cla
                 ),
             )
         }
-        _ => (Verdict::Unresolved, "needs all three models".into()),
+        _ => (
+            Verdict::Unresolved,
+            "no per-step costs of all three models (step-cost timing skipped)".into(),
+        ),
     };
     ClaimVerdict {
         id: "C6",
