@@ -19,7 +19,6 @@
 //! excludes building the model and the after-epoch collapse probe). The process is warmed up first,
 //! so the oneDNN primitives and the allocator caches are hot.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -27,6 +26,7 @@ use aerepro::data::{default_data_dir, load_split, DatasetKind};
 use aerepro::model::layer::leaky_relu;
 use aerepro::model::{ModelKind, LEAKY_RELU_SLOPE};
 use aerepro::score::reconstruction_errors;
+use aerepro::step_cost::{measure_step_costs, StepCostOptions};
 use aerepro::train::{train_model, TrainConfig, TrainedModel};
 use criterion::{Criterion, SamplingMode, Throughput};
 use tch::{Device, Kind, Tensor};
@@ -171,18 +171,6 @@ fn score_seconds(model: &TrainedModel, images: &Tensor, batch: i64) -> f64 {
     let secs = start.elapsed().as_secs_f64();
     assert_eq!(scores.len() as i64, images.size()[0]);
     secs
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let n = v.len();
-    if n == 0 {
-        f64::NAN
-    } else if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    }
 }
 
 /// Prints the per-step cost ratios VAE/CAE and AAE/CAE beside the paper's.
@@ -338,12 +326,7 @@ fn throughput(args: &[String]) {
 
 // ---------------------------------------------------------------------------- criterion benches
 
-fn bench_training(
-    c: &mut Criterion,
-    data: &Data,
-    device: Device,
-    record: &RefCell<HashMap<(DatasetKind, ModelKind), Vec<f64>>>,
-) {
+fn bench_training(c: &mut Criterion, data: &Data, device: Device) {
     let mut g = c.benchmark_group(format!("train_step_b{BATCH}/{}", slug(data.kind)));
     g.sample_size(10)
         .sampling_mode(SamplingMode::Flat)
@@ -352,15 +335,7 @@ fn bench_training(
         .throughput(Throughput::Elements(BATCH as u64));
     for kind in ModelKind::ALL {
         g.bench_function(kind.slug(), |b| {
-            b.iter_custom(|iters| {
-                let secs = step_seconds(data, kind, iters, device);
-                record
-                    .borrow_mut()
-                    .entry((data.kind, kind))
-                    .or_default()
-                    .push(secs / iters as f64);
-                Duration::from_secs_f64(secs)
-            })
+            b.iter_custom(|iters| Duration::from_secs_f64(step_seconds(data, kind, iters, device)))
         });
     }
     g.finish();
@@ -430,7 +405,6 @@ fn main() {
         device_label(device)
     );
     let data: Vec<Data> = DATASETS.into_iter().filter_map(load).collect();
-    let record = RefCell::new(HashMap::new());
     let mut c = Criterion::default().configure_from_args();
     // Warm the process up (oneDNN primitive caches, allocator) before the first measurement.
     for d in &data {
@@ -439,22 +413,31 @@ fn main() {
         }
     }
     for d in &data {
-        bench_training(&mut c, d, device, &record);
+        bench_training(&mut c, d, device);
     }
     for d in &data {
         bench_scoring(&mut c, d, device);
     }
     bench_leaky_relu(&mut c, device);
     c.final_summary();
-    let per_step: HashMap<_, _> = record
-        .into_inner()
-        .into_iter()
-        .map(|(k, mut v)| (k, median(&mut v)))
-        .collect();
+    // The ratios come from the interleaved measurement claim C6 uses: criterion times the models one
+    // after another, and on a shared machine that order biases ratios of a few percent.
+    let options = StepCostOptions::default();
+    let mut per_step = HashMap::new();
+    for d in &data {
+        let costs = measure_step_costs(d.kind, &d.train, &config(threads), device, options)
+            .unwrap_or_else(|e| panic!("timing steps on {}: {e:#}", d.kind));
+        let cae = costs.median_seconds()[&ModelKind::Cae];
+        for (kind, ratio) in costs.relative_to_cae().expect("the CAE was timed") {
+            per_step.insert((d.kind, kind), cae * ratio);
+        }
+    }
     if !per_step.is_empty() {
         print_ratios(&per_step, device);
         println!(
-            "(medians over every criterion sample of per-step seconds, warm-up samples included)"
+            "(interleaved: {} rounds × {} steps per model, order rotating; VAE and AAE ms are the CAE's \
+             median × their median within-round ratio, as claim C6 reads them)",
+            options.rounds, options.steps_per_round
         );
     }
 }
