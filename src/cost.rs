@@ -8,7 +8,8 @@
 //!   the sum of `classes[].train_seconds`,
 //! - the mean ROC-AUC in `mean_roc_auc` (or `roc_auc_mean`, or `roc_auc` when it is a number, or
 //!   `roc_auc.mean`), else the mean of `classes[].roc_auc`,
-//! - the dataset in `dataset` (the model's own, else the record's top-level `dataset`).
+//! - the dataset in `dataset` (the model's own, else the record's top-level `dataset`),
+//! - aerepro's interleaved per-step costs in the record's `step_costs`, when present.
 //!
 //! The plot's text needs a system sans-serif font (found by plotters through fontconfig). Without
 //! one, the plot is drawn without text (and [`CostPlot::with_text`] is false).
@@ -18,6 +19,8 @@ use std::sync::OnceLock;
 
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
+
+use crate::step_cost::StepCosts;
 
 /// Paper's training times (s) per dataset, CAE / VAE / AAE (tables of Sec. 4).
 pub const PAPER_TRAIN_SECONDS: [(&str, [f64; 3]); 2] = [
@@ -53,6 +56,9 @@ pub struct CostRow {
     pub train_seconds: f64,
     /// Mean ROC-AUC over classes (None when the record has none).
     pub mean_roc_auc: Option<f64>,
+    /// Per-step training cost relative to the CAE's, timed interleaved (aerepro's `step_costs`;
+    /// None when the record has none).
+    pub step_cost_vs_cae: Option<f64>,
 }
 
 fn first<'a>(v: &'a Value, keys: &[&str]) -> Option<&'a Value> {
@@ -146,12 +152,25 @@ pub fn cost_rows(record: &Value) -> Result<Vec<CostRow>> {
             kind,
             train_seconds,
             mean_roc_auc: mean_roc_auc(m),
+            step_cost_vs_cae: None,
         });
     }
     if rows.is_empty() {
         bail!("run record lists no models");
     }
-    Ok(merge_repeats(rows))
+    let mut rows = merge_repeats(rows);
+    if let Some(step_costs) = record.get("step_costs").filter(|v| !v.is_null()) {
+        let costs: StepCosts = serde_json::from_value(step_costs.clone())
+            .context("the record's step_costs is not aerepro's per-step cost layout")?;
+        let relative = costs.relative_to_cae().unwrap_or_default();
+        for row in &mut rows {
+            row.step_cost_vs_cae = relative
+                .iter()
+                .find(|(kind, _)| kind.slug() == row.kind)
+                .map(|(_, r)| *r);
+        }
+    }
+    Ok(rows)
 }
 
 /// Several runs of one (dataset, model), e.g. one per seed, become one row: mean training seconds
@@ -216,8 +235,9 @@ fn fmt_opt(x: Option<f64>, prec: usize, signed: bool) -> String {
     }
 }
 
-/// The cost-benefit table: per dataset, each model's training seconds, its cost relative to the CAE
-/// (beside the paper's ratio), its mean ROC-AUC and the AUC gained over the CAE.
+/// The cost-benefit table: per dataset, each model's training seconds and their ratio to the CAE's,
+/// the per-step cost ratio timed interleaved (when recorded; whole-run times favour whichever model
+/// ran later), the paper's ratio, the mean ROC-AUC and the AUC gained over the CAE.
 pub fn cost_table(rows: &[CostRow]) -> String {
     let mut out = String::new();
     for (dataset, group) in grouped(rows) {
@@ -226,8 +246,8 @@ pub fn cost_table(rows: &[CostRow]) -> String {
             .unwrap_or_else(|| "(dataset not recorded)".into());
         out.push_str(&format!("cost-benefit, {name}\n"));
         out.push_str(&format!(
-            "{:<6} {:>12} {:>9} {:>11} {:>13} {:>11}\n",
-            "model", "train s", "x CAE", "paper x CAE", "mean ROC-AUC", "dAUC vs CAE"
+            "{:<6} {:>12} {:>9} {:>12} {:>11} {:>13} {:>11}\n",
+            "model", "train s", "x CAE", "step x CAE", "paper x CAE", "mean ROC-AUC", "dAUC vs CAE"
         ));
         let cae = group.iter().find(|r| r.kind == "cae");
         let paper = dataset.as_deref().and_then(paper_cost_ratios);
@@ -244,10 +264,11 @@ pub fn cost_table(rows: &[CostRow]) -> String {
                 _ => None,
             };
             out.push_str(&format!(
-                "{:<6} {:>12.1} {:>9} {:>11} {:>13} {:>11}\n",
+                "{:<6} {:>12.1} {:>9} {:>12} {:>11} {:>13} {:>11}\n",
                 r.kind.to_ascii_uppercase(),
                 r.train_seconds,
                 fmt_opt(ratio, 3, false),
+                fmt_opt(r.step_cost_vs_cae, 3, false),
                 fmt_opt(paper_ratio, 3, false),
                 fmt_opt(r.mean_roc_auc, 4, false),
                 fmt_opt(dauc, 4, true),
@@ -460,6 +481,21 @@ mod tests {
             lines[4].starts_with("AAE") && lines[4].contains("1.700") && lines[4].contains("1.722")
         );
         assert!(lines[3].contains("-0.0200"), "{t}");
+    }
+
+    #[test]
+    fn step_costs_give_the_interleaved_ratio_column() {
+        let mut rec = record();
+        rec["step_costs"] = json!({"threads": 2, "steps_per_round": 4,
+            "rounds": {"cae": [1.0, 2.0, 1.0], "vae": [1.1, 2.2, 1.1], "aae": [1.5, 3.0, 1.6]}});
+        let rows = cost_rows(&rec).unwrap();
+        let step = |k: &str| rows.iter().find(|r| r.kind == k).unwrap().step_cost_vs_cae;
+        assert_eq!(step("cae"), Some(1.0));
+        assert!((step("vae").unwrap() - 1.1).abs() < 1e-12);
+        assert!((step("aae").unwrap() - 1.5).abs() < 1e-12);
+        rec["step_costs"] = json!({"rounds": 3});
+        let err = cost_rows(&rec).unwrap_err();
+        assert!(err.to_string().contains("step_costs"), "{err}");
     }
 
     #[test]

@@ -179,4 +179,58 @@ mod tests {
     fn an_even_count_takes_the_middle_mean() {
         assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), 2.5);
     }
+
+    fn few_images() -> Tensor {
+        Tensor::rand([6, 1, 28, 28], (Kind::Float, Device::Cpu))
+    }
+
+    #[test]
+    fn every_model_gets_one_positive_time_per_round() {
+        let options = StepCostOptions {
+            rounds: 2,
+            steps_per_round: 1,
+        };
+        let config = TrainConfig::default();
+        let costs = measure_step_costs(
+            DatasetKind::Mnist,
+            &few_images(),
+            &config,
+            Device::Cpu,
+            options,
+        )
+        .unwrap();
+        assert_eq!(costs.rounds.len(), 3);
+        for times in costs.rounds.values() {
+            assert_eq!(times.len(), 2);
+            assert!(times.iter().all(|t| *t > 0.0), "{times:?}");
+        }
+    }
+
+    #[test]
+    fn zero_rounds_or_no_images_are_errors() {
+        let config = TrainConfig::default();
+        let none = StepCostOptions {
+            rounds: 0,
+            steps_per_round: 1,
+        };
+        let err = measure_step_costs(
+            DatasetKind::Mnist,
+            &few_images(),
+            &config,
+            Device::Cpu,
+            none,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("0 rounds"), "{err}");
+        let empty = Tensor::zeros([0, 1, 28, 28], (Kind::Float, Device::Cpu));
+        let err = measure_step_costs(
+            DatasetKind::Mnist,
+            &empty,
+            &config,
+            Device::Cpu,
+            StepCostOptions::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("0 images"), "{err}");
+    }
 }
