@@ -509,13 +509,11 @@ pub fn run(config: &ExperimentConfig, options: &RunOptions) -> anyhow::Result<Ou
     record.paired_tests = paired_tests(&split, &first_seed)?;
     let all_models = ModelKind::ALL.iter().all(|k| config.models.contains(k));
     if all_models && config.step_cost.rounds > 0 {
-        let mut template = config.train_config(config.seeds[0]);
-        template.collapse.min_steps = usize::MAX;
         record.step_costs = Some(
             step_cost::measure_step_costs(
                 config.dataset,
                 &split.train,
-                &template,
+                &config.train_config(config.seeds[0]),
                 options.device,
                 config.step_cost,
             )
