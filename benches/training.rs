@@ -33,11 +33,6 @@ use tch::{Device, Kind, Tensor};
 
 /// Minibatch size of every training benchmark (the paper's).
 const BATCH: i64 = 128;
-/// The paper's training-time ratios (VAE/CAE, AAE/CAE), from its reported training seconds.
-const PAPER_RATIOS: [(DatasetKind, f64, f64); 2] = [
-    (DatasetKind::Mnist, 1.039, 1.722),
-    (DatasetKind::Cifar10, 1.113, 1.181),
-];
 const DATASETS: [DatasetKind; 2] = [DatasetKind::Mnist, DatasetKind::Cifar10];
 
 fn slug(d: DatasetKind) -> &'static str {
@@ -184,7 +179,8 @@ fn print_ratios(per_step: &HashMap<(DatasetKind, ModelKind), f64>, device: Devic
         "{:<9} {:>9} {:>9} {:>9} {:>9} {:>11} {:>9} {:>11}",
         "dataset", "CAE ms", "VAE ms", "AAE ms", "VAE/CAE", "paper V/C", "AAE/CAE", "paper A/C"
     );
-    for (ds, pv, pa) in PAPER_RATIOS {
+    for ds in DATASETS {
+        let (pv, pa) = aerepro::paper::cost_ratios(ds);
         let get = |k| per_step.get(&(ds, k)).copied();
         let (Some(c), Some(v), Some(a)) = (
             get(ModelKind::Cae),

@@ -20,22 +20,19 @@ use std::sync::OnceLock;
 use anyhow::{bail, Context, Result};
 use serde_json::Value;
 
+use crate::data::DatasetKind;
+use crate::paper;
 use crate::step_cost::StepCosts;
 
-/// Paper's training times (s) per dataset, CAE / VAE / AAE (tables of Sec. 4).
-pub const PAPER_TRAIN_SECONDS: [(&str, [f64; 3]); 2] = [
-    ("mnist", [1015.53, 1055.02, 1748.8]),
-    ("cifar10", [89704.82, 99882.32, 105906.03]),
-];
-
 /// The paper's training-time ratios (VAE/CAE, AAE/CAE) for a dataset name (`mnist`, `cifar10`,
-/// `CIFAR-10`, ... case- and punctuation-insensitive).
+/// `CIFAR-10`, ... case- and punctuation-insensitive); the numbers are `paper::cost_ratios`.
 pub fn paper_cost_ratios(dataset: &str) -> Option<(f64, f64)> {
-    let key = normalize_dataset(dataset);
-    PAPER_TRAIN_SECONDS
-        .iter()
-        .find(|(name, _)| *name == key)
-        .map(|(_, t)| (t[1] / t[0], t[2] / t[0]))
+    let kind = match normalize_dataset(dataset).as_str() {
+        "mnist" => DatasetKind::Mnist,
+        "cifar10" => DatasetKind::Cifar10,
+        _ => return None,
+    };
+    Some(paper::cost_ratios(kind))
 }
 
 fn normalize_dataset(name: &str) -> String {
