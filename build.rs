@@ -3,7 +3,7 @@
 //! drops it as "not needed" and CUDA is never registered; tch-rs issue #980). With the slim CPU set that
 //! force-link would make the binary demand CUDA libraries that are not installed, so it follows the
 //! variant that ci/setup-libtorch.sh recorded, not the mere presence of libtorch_cuda.so. Also compiles
-//! the one libtorch call tch does not bind (`src/model/leaky_relu.cpp`) against the same headers.
+//! the libtorch calls tch does not bind (`src/model/aten.cpp`) against the same headers.
 use std::path::Path;
 
 fn main() {
@@ -43,9 +43,9 @@ fn main() {
     }
 }
 
-/// Compiles `src/model/leaky_relu.cpp` against libtorch's headers with the flags torch-sys uses.
+/// Compiles `src/model/aten.cpp` against libtorch's headers with the flags torch-sys uses.
 fn compile_kernels(lib_dir: &Path) {
-    let source = "src/model/leaky_relu.cpp";
+    let source = "src/model/aten.cpp";
     println!("cargo:rerun-if-changed={source}");
     let cxx11_abi = std::env::var("LIBTORCH_CXX11_ABI").unwrap_or_else(|_| "1".into());
     cc::Build::new()

@@ -5,14 +5,16 @@
 //!
 //! `cargo bench --bench training` runs the criterion benchmarks (a few minutes on 2 CPU cores).
 //! `cargo bench --bench training -- --throughput [--dataset mnist|cifar10]… [--model cae|vae|aae]…
-//! [--steps 32] [--warmup 5] [--threads 2] [--score-images 2048] [--score-batch 512] [--cpu-time]`
+//! [--steps 32] [--warmup 5] [--threads 2] [--layout channels-last|contiguous] [--score-images 2048]
+//! [--score-batch 512] [--cpu-time]`
 //! skips criterion and prints one JSON object per line, the same fields as
 //! `ci/torch_reference.py --throughput` (used by `ci/side_by_side.sh`); `--cpu-time` adds CPU
 //! seconds per step (robust to other processes' load at 1 thread).
 //!
 //! Environment: `AEREPRO_BENCH_THREADS` (default 2, `tch::set_num_threads`), `AEREPRO_BENCH_DEVICE`
-//! (`auto` default: CUDA when present, else CPU; or `cpu` / `cuda`), `AEREPRO_DATA_DIR` (default
-//! `data/`). Without the data (ci/setup-data.sh) the benchmarks say so and exit 0.
+//! (`auto` default: CUDA when present, else CPU; or `cpu` / `cuda`), `AEREPRO_BENCH_LAYOUT`
+//! (`channels-last` default or `contiguous`: the models' activation layout), `AEREPRO_DATA_DIR`
+//! (default `data/`). Without the data (ci/setup-data.sh) the benchmarks say so and exit 0.
 //!
 //! A training step is timed through the public API: `train::train_model` for one epoch over
 //! `k·128` images, taking the epoch's optimizer-step seconds from its report (`EpochStats::seconds`
@@ -20,11 +22,13 @@
 //! so the oneDNN primitives and the allocator caches are hot.
 
 use std::collections::HashMap;
+
+use clap::ValueEnum;
 use std::time::{Duration, Instant};
 
 use aerepro::data::{default_data_dir, load_split, DatasetKind};
-use aerepro::model::layer::leaky_relu;
-use aerepro::model::{ModelKind, LEAKY_RELU_SLOPE};
+use aerepro::model::aten::leaky_relu;
+use aerepro::model::{ActivationLayout, ModelKind, LEAKY_RELU_SLOPE};
 use aerepro::score::reconstruction_errors;
 use aerepro::step_cost::{measure_step_costs, StepCostOptions};
 use aerepro::train::{train_model, TrainConfig, TrainedModel};
@@ -47,6 +51,14 @@ fn env_threads() -> i32 {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(2)
+}
+
+fn env_layout() -> ActivationLayout {
+    match std::env::var("AEREPRO_BENCH_LAYOUT") {
+        Ok(name) => ActivationLayout::from_str(&name, true)
+            .unwrap_or_else(|e| panic!("AEREPRO_BENCH_LAYOUT: {e}")),
+        Err(_) => ActivationLayout::default(),
+    }
 }
 
 fn env_device() -> Device {
@@ -94,6 +106,7 @@ fn config(threads: i32) -> TrainConfig {
         seed: 42,
         ..TrainConfig::default()
     };
+    cfg.model.layout = env_layout();
     // Never judge collapse in a benchmark (a few steps from random init).
     cfg.collapse.min_steps = usize::MAX;
     cfg
@@ -248,6 +261,7 @@ fn parse_throughput_args(args: &[String]) -> ThroughputArgs {
             "--steps" => t.steps = val().parse().expect("--steps N"),
             "--warmup" => t.warmup = val().parse().expect("--warmup N"),
             "--threads" => std::env::set_var("AEREPRO_BENCH_THREADS", val()),
+            "--layout" => std::env::set_var("AEREPRO_BENCH_LAYOUT", val()),
             "--score-images" => t.score_images = val().parse().expect("--score-images N"),
             "--score-batch" => t.score_batch = val().parse().expect("--score-batch N"),
             "--cpu-time" => t.cpu_time = true,
@@ -291,7 +305,7 @@ fn throughput(args: &[String]) {
                 serde_json::json!({
                     "impl": "aerepro", "mode": "train", "dataset": slug(*ds), "model": kind.slug(),
                     "batch": BATCH, "threads": tch::get_num_threads(), "device": format!("{device:?}"),
-                    "steps": t.steps, "seconds": secs,
+                    "layout": env_layout(), "steps": t.steps, "seconds": secs,
                     "images_per_s": (t.steps as i64 * BATCH) as f64 / secs,
                     "step_ms": 1e3 * secs / t.steps as f64,
                     "cpu_step_ms": cpu.map(|c| 1e3 * c),
@@ -371,7 +385,7 @@ fn bench_leaky_relu(c: &mut Criterion, device: Device) {
         y.sum(Kind::Float).backward();
     };
     g.bench_function(
-        "leaky_relu(x,0.2) [model: 1 kernel via src/model/leaky_relu.cpp]",
+        "leaky_relu(x,0.2) [model: 1 kernel via src/model/aten.cpp]",
         |b| b.iter(|| run(leaky_relu(&x, LEAKY_RELU_SLOPE))),
     );
     g.bench_function("prelu(x,0.2) [previous model]", |b| {

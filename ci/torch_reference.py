@@ -106,6 +106,7 @@ def _init_(module):
 
 
 LEAKY = "kernel"  # set from --leaky
+DECONV_BIAS = "inside"  # set from --deconv-bias
 
 
 class MaxLeaky(nn.Module):
@@ -128,6 +129,18 @@ def leaky():
     return {"kernel": lambda: nn.LeakyReLU(SLOPE), "maximum": MaxLeaky, "prelu": PreluLeaky}[LEAKY]()
 
 
+class DeconvBiasOutside(nn.ConvTranspose2d):
+    """ConvTranspose2d whose bias is added after the convolution, as aerepro's decoder does (for
+    the --deconv-bias outside experiment: it keeps libtorch off oneDNN's reference bias kernel)."""
+
+    def __init__(self, cin, cout, s, op):
+        super().__init__(cin, cout, 3, stride=s, padding=1, output_padding=op)
+
+    def forward(self, x):
+        y = F.conv_transpose2d(x, self.weight, None, self.stride, self.padding, self.output_padding)
+        return y + self.bias.view(1, -1, 1, 1)
+
+
 class Encoder(nn.Module):
     def __init__(self, arch):
         super().__init__()
@@ -147,7 +160,9 @@ class Decoder(nn.Module):
         layers = []
         n = len(arch["dec"])
         for i, (cin, cout, s, op) in enumerate(arch["dec"]):
-            layers.append(nn.ConvTranspose2d(cin, cout, 3, stride=s, padding=1, output_padding=op))
+            layers.append(nn.ConvTranspose2d(cin, cout, 3, stride=s, padding=1, output_padding=op)
+                          if DECONV_BIAS == "inside" else
+                          DeconvBiasOutside(cin, cout, s, op))
             layers.append(nn.Sigmoid() if i + 1 == n else leaky())
         self.net = nn.Sequential(*layers)
 
@@ -202,13 +217,20 @@ class Autoencoder(nn.Module):
         return self.decode(z), mu, logvar
 
 
+def make_model(dataset, kind, args):
+    model = Autoencoder(dataset, kind)
+    if args.layout == "channels-last":
+        model = model.to(memory_format=torch.channels_last)
+    return model
+
+
 # ------------------------------------------------------------------------------------- training
 class Trainer:
     """One training step per call, mirroring src/train.rs's Stepper:
     CAE: Adam on MSE. VAE: Adam on the calibrated-Gaussian objective 1/2 ln(MSE) + beta KL / D
     (default; the other two VaeLoss variants selectable). AAE: reconstruction phase (Adam, MSE),
     then n_critic = 5 critic steps (RMSprop 5e-5, Wasserstein loss E C(fake) - E C(real) on the
-    batch's codes computed once under no_grad vs fresh N(0, I) samples, clip to [-0.01, 0.01]),
+    batch's codes (one encoder pass, detached) vs fresh N(0, I) samples, clip to [-0.01, 0.01]),
     then one generator step (RMSprop 5e-5 on the encoder side, loss -E C(E(x)))."""
 
     def __init__(self, model, args):
@@ -253,8 +275,10 @@ class Trainer:
     def _regularize(self, x):
         m, a = self.m, self.args
         n = x.shape[0]
-        with torch.no_grad():  # the batch's codes, computed once for all critic steps
-            _, fake, _ = m.encode(x, False)
+        # one encoder pass: detached for the critic steps (they leave the encoder unchanged), with
+        # its graph for the generator step, as aerepro does
+        _, z, _ = m.encode(x, False)
+        fake = z.detach()
         for _ in range(a.n_critic):
             real = torch.randn(n, NZ)
             # Wasserstein critic loss: maximise E C(real) - E C(fake)
@@ -266,8 +290,7 @@ class Trainer:
                 for p in m.critic.parameters():
                     p.clamp_(-a.clip, a.clip)
         # generator (encoder) step: fool the critic (RMSprop, as WGAN's generator)
-        _, fake, _ = m.encode(x, False)
-        g_loss = -m.critic(fake).mean()
+        g_loss = -m.critic(z).mean()
         self.opt_g.zero_grad(set_to_none=True)
         (g_loss * a.generator_weight).backward()
         self.opt_g.step()
@@ -320,7 +343,7 @@ def throughput(args):
         score_imgs = test[: args.score_images]
         for kind in args.models:
             torch.manual_seed(args.seed)
-            model = Autoencoder(dataset, kind)
+            model = make_model(dataset, kind, args)
             tr = Trainer(model, args)
             for i in range(args.warmup):
                 tr.step(train.index_select(0, idx[i % nb]))
@@ -330,7 +353,8 @@ def throughput(args):
             loss.item()  # one host sync at the end (a no-op on CPU, kept for parity with GPUs)
             dt, cpu = time.perf_counter() - t0, time.process_time() - c0
             rec = {"impl": "pytorch", "mode": "train", "dataset": dataset, "model": kind,
-                   "batch": args.batch, "threads": torch.get_num_threads(), "steps": args.steps,
+                   "batch": args.batch, "threads": torch.get_num_threads(), "layout": args.layout,
+                   "deconv_bias": args.deconv_bias, "steps": args.steps,
                    "seconds": dt, "images_per_s": args.steps * args.batch / dt,
                    "step_ms": 1e3 * dt / args.steps,
                    "cpu_step_ms": 1e3 * cpu / args.steps if args.cpu_time else None,
@@ -376,7 +400,7 @@ def end_to_end(args):
         for kind in args.models:
             torch.manual_seed(args.seed)
             gen = torch.Generator().manual_seed(args.seed)
-            model = Autoencoder(dataset, kind)
+            model = make_model(dataset, kind, args)
             model.train()
             tr = Trainer(model, args)
             t0 = time.perf_counter()
@@ -447,14 +471,21 @@ def main():
     p.add_argument("--vae-loss", default="calibrated-gaussian",
                    choices=["calibrated-gaussian", "sum-squared-error", "mean-squared-error"])
     p.add_argument("--leaky", choices=["kernel", "maximum", "prelu"], default="kernel",
-                   help="LeakyReLU(0.2) as one kernel (default), as aerepro writes it "
-                        "(max(x, 0.2x)), or as prelu with a constant weight")
+                   help="LeakyReLU(0.2) as one kernel (default, as aerepro), as max(x, 0.2x) "
+                        "(aerepro's first form), or as prelu with a constant weight (its second)")
+    p.add_argument("--layout", choices=["contiguous", "channels-last"], default="contiguous",
+                   help="conv weights (hence activations) in PyTorch's default NCHW order, or "
+                        "channels-last as aerepro's default --layout")
+    p.add_argument("--deconv-bias", choices=["inside", "outside"], default="inside",
+                   help="transposed-conv bias inside nn.ConvTranspose2d (default) or added after "
+                        "it, as aerepro does")
     p.add_argument("--adam", choices=["default", "foreach", "fused"], default="default",
                    help="torch.optim.Adam implementation (default: PyTorch's own choice, "
                         "single-tensor on CPU)")
     args = p.parse_args()
-    global LEAKY
+    global LEAKY, DECONV_BIAS
     LEAKY = args.leaky
+    DECONV_BIAS = args.deconv_bias
     args.models = args.models or ["cae", "vae", "aae"]
     args.datasets = args.datasets or (["mnist", "cifar10"] if args.throughput else ["mnist"])
     torch.set_num_threads(args.threads)

@@ -8,7 +8,7 @@ use crate::data::{self, DatasetKind};
 use crate::device::DeviceChoice;
 use crate::experiment::{self, Budget, ExperimentConfig, RunOptions};
 use crate::metrics::{self, SummaryOptions};
-use crate::model::{CriticOutput, ModelKind, WeightInit};
+use crate::model::{ActivationLayout, CriticOutput, ModelKind, WeightInit};
 use crate::record::{self, Environment};
 use crate::report;
 use crate::train::VaeLoss;
@@ -100,6 +100,9 @@ pub struct ReproduceArgs {
     pub beta: Option<f64>,
     #[arg(long, value_enum)]
     pub critic_output: Option<CriticOutput>,
+    /// Memory order of the conv activations (a speed choice; results agree up to rounding).
+    #[arg(long, value_enum)]
+    pub layout: Option<ActivationLayout>,
     /// Rounds of the interleaved per-step timing after training (claim C6); 0 skips it.
     #[arg(long)]
     pub step_cost_rounds: Option<usize>,
@@ -221,6 +224,9 @@ fn experiment_config(args: &ReproduceArgs) -> anyhow::Result<ExperimentConfig> {
     }
     if let Some(critic) = args.critic_output {
         config.train.model.critic_output = critic;
+    }
+    if let Some(layout) = args.layout {
+        config.train.model.layout = layout;
     }
     if let Some(rounds) = args.step_cost_rounds {
         config.step_cost.rounds = rounds;

@@ -495,8 +495,12 @@ impl Stepper {
                 let mse = recon.mse_loss(xs, tch::Reduction::Mean);
                 backward_step(opt, &mse)?;
                 let critic = model.critic.as_ref().expect("AAE has a critic");
-                // Regularization phase: critic steps on prior samples ("real") vs codes ("fake").
-                let fake = tch::no_grad(|| model.encode(xs, false).z);
+                // Regularization phase: critic steps on prior samples ("real") vs codes ("fake"),
+                // then the generator step. The critic steps leave the encoder unchanged, so one
+                // encoder pass serves both: detached for the critic, with its graph for the
+                // generator (the same numbers as two passes, one encoder forward less).
+                let z = model.encode(xs, false).z;
+                let fake = z.detach();
                 let mut critic_sum = zero();
                 for _ in 0..cfg.n_critic {
                     let real =
@@ -509,7 +513,6 @@ impl Stepper {
                 }
                 let critic_mean = critic_sum / cfg.n_critic.max(1) as f64;
                 // Generator step: the encoder side raises the critic's score of its codes.
-                let z = model.encode(xs, false).z;
                 let gen_loss = critic.forward(&z).mean(Kind::Float).neg();
                 backward_step(gen_opt, &(&gen_loss * cfg.generator_weight))?;
                 let mse = mse.detach();

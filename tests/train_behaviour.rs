@@ -2,8 +2,8 @@
 mod common;
 
 use aerepro::data::DatasetKind;
-use aerepro::model::{ModelKind, WeightInit};
-use aerepro::train::{train_model, TrainConfig, TrainError, TrainReport};
+use aerepro::model::{ActivationLayout, ModelConfig, ModelKind, WeightInit};
+use aerepro::train::{train_model, TrainConfig, TrainError, TrainReport, Trainer};
 use tch::Device;
 
 fn small_config(epochs: usize, seed: u64) -> TrainConfig {
@@ -176,4 +176,55 @@ fn each_model_overfits_256_real_mnist_ones() {
             r.mean_image_mse
         );
     }
+}
+
+/// The activation layout is a speed choice: channels-last and contiguous run different oneDNN
+/// kernels on the same function, so a few training steps agree up to float rounding. CIFAR-10
+/// (3 channels, where the two layouts differ in memory) on all three models.
+#[test]
+fn channels_last_and_contiguous_layouts_train_alike() {
+    let _g = common::seed_lock();
+    tch::set_num_threads(1);
+    let images = common::real_train_images(DatasetKind::Cifar10, 5, 64);
+    for kind in ModelKind::ALL {
+        let run = |layout: ActivationLayout| {
+            let mut cfg = small_config(1, 11);
+            cfg.model.layout = layout;
+            let trainer = Trainer::new(kind, DatasetKind::Cifar10, &cfg, Device::Cpu).unwrap();
+            let stats: Vec<Vec<f32>> = (0..3)
+                .map(|_| Vec::try_from(trainer.step(&images, 1.0).unwrap()).unwrap())
+                .collect();
+            let recon = trainer.model.reconstruct(&images);
+            (stats, recon)
+        };
+        let (stats_cl, recon_cl) = run(ActivationLayout::ChannelsLast);
+        let (stats_nchw, recon_nchw) = run(ActivationLayout::Contiguous);
+        assert_eq!(recon_cl.stride()[1], 1, "{kind}: channels innermost");
+        assert_ne!(recon_nchw.stride()[1], 1, "{kind}: channels outermost");
+        for (step, (a, b)) in stats_cl.iter().zip(&stats_nchw).enumerate() {
+            for (x, y) in a.iter().zip(b) {
+                let tolerance = 1e-4 * x.abs().max(1e-3);
+                assert!(
+                    (x - y).abs() <= tolerance,
+                    "{kind} step {step}: {a:?} vs {b:?}"
+                );
+            }
+        }
+        let max_diff = (recon_cl - recon_nchw).abs().max().double_value(&[]);
+        assert!(
+            max_diff < 1e-4,
+            "{kind}: reconstructions differ by {max_diff}"
+        );
+    }
+}
+
+#[test]
+fn a_config_recorded_before_the_layout_choice_reads_as_contiguous() {
+    let json = r#"{"init": "kaiming-uniform", "critic_output": "linear"}"#;
+    let config: ModelConfig = serde_json::from_str(json).unwrap();
+    assert_eq!(config.layout, ActivationLayout::Contiguous);
+    assert_eq!(
+        ModelConfig::default().layout,
+        ActivationLayout::ChannelsLast
+    );
 }

@@ -13,6 +13,7 @@
 //! r = [`HIDDEN_DIM`] = 100, nz = [`LATENT_DIM`] = 20. Weight initialization is an explicit choice
 //! ([`init::WeightInit`]); the critic's output activation too ([`critic::CriticOutput`]).
 
+pub mod aten;
 pub mod bottleneck;
 pub mod conv;
 pub mod critic;
@@ -23,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use tch::{nn, Device, Tensor};
 
 pub use bottleneck::{Bottleneck, Latent};
-pub use conv::{conv_arch, ConvArch, ConvDecoder, ConvEncoder};
+pub use conv::{conv_arch, ActivationLayout, ConvArch, ConvDecoder, ConvEncoder};
 pub use critic::{Critic, CriticOutput};
 pub use init::WeightInit;
 pub use layer::{Activation, Layer};
@@ -92,6 +93,9 @@ pub struct ModelConfig {
     pub init: WeightInit,
     /// AAE critic output activation (default: linear, as a Wasserstein critic).
     pub critic_output: CriticOutput,
+    /// Memory order of the conv activations (default channels-last; a speed choice).
+    #[serde(default = "ActivationLayout::unrecorded")]
+    pub layout: ActivationLayout,
 }
 
 /// One layer's row in an architecture summary. Shapes exclude the batch dimension.
@@ -180,9 +184,9 @@ impl Autoencoder {
     /// RNG: seed with `tch::manual_seed` first for reproducible weights).
     pub fn new(vs: &nn::Path, kind: ModelKind, dataset: DatasetKind, config: ModelConfig) -> Self {
         let arch = conv_arch(dataset);
-        let encoder = ConvEncoder::new(vs, arch, config.init);
+        let encoder = ConvEncoder::new(vs, arch, config.init, config.layout);
         let bottleneck = Bottleneck::new(vs, kind, arch.flat_dim(), config.init);
-        let decoder = ConvDecoder::new(vs, arch, config.init);
+        let decoder = ConvDecoder::new(vs, arch, config.init, config.layout);
         let critic =
             (kind == ModelKind::Aae).then(|| Critic::new(vs, config.critic_output, config.init));
         Autoencoder {

@@ -1,0 +1,40 @@
+// The two libtorch calls aerepro needs that tch does not bind, compiled by build.rs against the
+// same libtorch headers and flags as tch:
+// - LeakyReLU with any slope as libtorch's one fused kernel (forward and backward), with autograd.
+//   tch's generated binding fixes the slope at PyTorch's default 0.01, and every composition of
+//   bound operations that gives slope 0.2 costs 4-20x the kernel (README, "Performance").
+// - `Tensor::contiguous(MemoryFormat::ChannelsLast)`: tch 0.24 has no memory-format API.
+//
+// `self` is a tch tensor handle (a `torch::Tensor*`, as in tch's libtch). Each function returns a
+// new handle owned by the caller, or null with the exception's message in `error`
+// (NUL-terminated).
+#include <ATen/ATen.h>
+
+#include <cstring>
+#include <exception>
+
+namespace {
+template <typename F>
+at::Tensor *guarded(char *error, size_t error_len, F op) {
+  try {
+    return new at::Tensor(op());
+  } catch (const std::exception &e) {
+    if (error_len > 0) {
+      std::strncpy(error, e.what(), error_len - 1);
+      error[error_len - 1] = '\0';
+    }
+    return nullptr;
+  }
+}
+}  // namespace
+
+extern "C" at::Tensor *aerepro_leaky_relu(const at::Tensor *self, double negative_slope,
+                                          char *error, size_t error_len) {
+  return guarded(error, error_len, [&] { return at::leaky_relu(*self, negative_slope); });
+}
+
+extern "C" at::Tensor *aerepro_channels_last(const at::Tensor *self, char *error,
+                                             size_t error_len) {
+  return guarded(error, error_len,
+                 [&] { return self->contiguous(at::MemoryFormat::ChannelsLast); });
+}
