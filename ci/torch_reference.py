@@ -2,7 +2,8 @@
 """Independent PyTorch (Python) implementation of aerepro's CAE / VAE / AAE, for speed comparison.
 
 Same layers (issue 4 / src/model/conv.rs), same batch (128), same optimizers (Adam 1e-3 for the
-autoencoder; AAE critic RMSprop 5e-5 with weight clipping 0.01), same losses as src/train.rs, same
+autoencoder; AAE critic RMSprop 5e-5 with weight clipping 0.01), same losses and initialisation
+(incl. the output bias from the data) as src/train.rs, same
 thread count, data resident in memory as one tensor and batches taken with index_select of a
 resident tensor, zero_grad(set_to_none=True): PyTorch at its best, not a strawman.
 
@@ -217,6 +218,14 @@ class Autoencoder(nn.Module):
         return self.decode(z), mu, logvar
 
 
+@torch.no_grad()
+def init_output_bias(model, images):
+    """The last decoder layer's bias := logit of each channel's mean training intensity, as
+    aerepro's default `output_bias_from_data` (without it the CAE can collapse to a black image)."""
+    p = images.mean(dim=(0, 2, 3)).clamp(1e-3, 1 - 1e-3)
+    model.dec.net[-2].bias.copy_(torch.log(p / (1 - p)))
+
+
 def make_model(dataset, kind, args):
     model = Autoencoder(dataset, kind)
     if args.layout == "channels-last":
@@ -344,6 +353,7 @@ def throughput(args):
         for kind in args.models:
             torch.manual_seed(args.seed)
             model = make_model(dataset, kind, args)
+            init_output_bias(model, train)
             tr = Trainer(model, args)
             for i in range(args.warmup):
                 tr.step(train.index_select(0, idx[i % nb]))
@@ -401,6 +411,7 @@ def end_to_end(args):
             torch.manual_seed(args.seed)
             gen = torch.Generator().manual_seed(args.seed)
             model = make_model(dataset, kind, args)
+            init_output_bias(model, train)
             model.train()
             tr = Trainer(model, args)
             t0 = time.perf_counter()
