@@ -22,8 +22,6 @@
 //! so the oneDNN primitives and the allocator caches are hot.
 
 use std::collections::HashMap;
-
-use clap::ValueEnum;
 use std::time::{Duration, Instant};
 
 use aerepro::data::{default_data_dir, load_split, DatasetKind};
@@ -32,6 +30,7 @@ use aerepro::model::{ActivationLayout, ModelKind, LEAKY_RELU_SLOPE};
 use aerepro::score::reconstruction_errors;
 use aerepro::step_cost::{measure_step_costs, StepCostOptions};
 use aerepro::train::{train_model, TrainConfig, TrainedModel};
+use clap::ValueEnum;
 use criterion::{Criterion, SamplingMode, Throughput};
 use tch::{Device, Kind, Tensor};
 

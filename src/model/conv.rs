@@ -145,7 +145,8 @@ pub fn conv_arch(dataset: DatasetKind) -> &'static ConvArch {
 #[serde(rename_all = "kebab-case")]
 pub enum ActivationLayout {
     /// NHWC (default): oneDNN convolves without reordering every activation to and from its
-    /// blocked format; training steps ran 1.1–1.3× faster on 2 CPU cores (README, "Performance").
+    /// blocked format; training steps ran 1.07–1.16× faster on 2 CPU cores (README, "Performance";
+    /// not measured on CUDA).
     #[default]
     ChannelsLast,
     /// NCHW, libtorch's (and PyTorch's) default; aerepro's only layout before the field existed, so
