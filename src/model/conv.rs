@@ -145,7 +145,7 @@ pub fn conv_arch(dataset: DatasetKind) -> &'static ConvArch {
 #[serde(rename_all = "kebab-case")]
 pub enum ActivationLayout {
     /// NHWC (default): oneDNN convolves without reordering every activation to and from its
-    /// blocked format; training steps ran 1.07–1.16× faster on 2 CPU cores (README, "Performance";
+    /// blocked format; training steps ran 1.09–1.19× faster on 2 CPU cores (README, "Performance";
     /// not measured on CUDA).
     #[default]
     ChannelsLast,
