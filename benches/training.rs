@@ -313,7 +313,8 @@ fn throughput(args: &[String]) {
             );
             if t.score_images > 0 {
                 let model = train_batches(&data, kind, 1, device);
-                score_seconds(&model, &score_imgs.narrow(0, 0, 2 * BATCH), t.score_batch);
+                let warm = (2 * BATCH).min(score_imgs.size()[0]);
+                score_seconds(&model, &score_imgs.narrow(0, 0, warm), t.score_batch);
                 let secs = score_seconds(&model, &score_imgs, t.score_batch);
                 println!(
                     "{}",

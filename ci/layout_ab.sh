@@ -26,13 +26,7 @@ done
 [ ${#datasets[@]} -gt 0 ] || datasets=(mnist cifar10)
 [ ${#models[@]} -gt 0 ] || models=(cae vae aae)
 
-bin=$(cargo bench --bench training --no-run --message-format=json 2>/dev/null \
-  | python3 -c 'import json,sys
-for l in sys.stdin:
-    m = json.loads(l)
-    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "training":
-        print(m["executable"])' | tail -1)
-[ -x "$bin" ] || { echo "could not build benches/training.rs" >&2; exit 1; }
+bin=$(ci/bench-binary.sh)
 
 mkdir -p runs/layout_ab
 log=runs/layout_ab/$(date +%Y%m%d-%H%M%S).jsonl

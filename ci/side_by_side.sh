@@ -89,13 +89,7 @@ EOF
 fi
 
 echo "building the aerepro bench binary ..." >&2
-bin=$(cargo bench --bench training --no-run --message-format=json 2>/dev/null \
-  | python3 -c 'import json,sys
-for l in sys.stdin:
-    m = json.loads(l)
-    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "training":
-        print(m["executable"])' | tail -1)
-[ -x "$bin" ] || { echo "could not build benches/training.rs" >&2; exit 1; }
+bin=$(ci/bench-binary.sh)
 
 log="$out/throughput-$stamp.jsonl"
 : > "$log"
