@@ -1,4 +1,5 @@
-//! Training behaviour: AAE weight clipping, determinism, the collapse detector, a tiny overfit.
+//! Training behaviour: AAE weight clipping, determinism, the collapse detector, a tiny overfit, and
+//! the two activation layouts training alike.
 mod common;
 
 use aerepro::data::DatasetKind;

@@ -139,9 +139,7 @@ pub fn conv_arch(dataset: DatasetKind) -> &'static ConvArch {
 
 /// Memory order of the convolution activations. Not a modelling choice: the same function on
 /// different oneDNN kernels, so results agree up to float rounding (not bit for bit).
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum ActivationLayout {
     /// NHWC (default): oneDNN convolves without reordering every activation to and from its
