@@ -222,7 +222,7 @@ pub fn normal_vs(
     scores
         .iter()
         .zip(test_labels)
-        .filter(|(_, l)| **l == normal || class.map_or(true, |c| **l == c))
+        .filter(|(_, l)| **l == normal || class.is_none_or(|c| **l == c))
         .map(|(s, l)| (*s, *l != normal))
         .unzip()
 }

@@ -7,6 +7,7 @@ pub mod cost;
 pub mod data;
 pub mod device;
 pub mod experiment;
+pub mod lock;
 pub mod metrics;
 pub mod model;
 pub mod paper;

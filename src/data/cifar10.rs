@@ -22,7 +22,7 @@ pub struct CifarBatch {
 }
 
 pub fn parse_batch(path: &Path, bytes: &[u8]) -> Result<CifarBatch, DataError> {
-    if bytes.is_empty() || bytes.len() % RECORD_BYTES != 0 {
+    if bytes.is_empty() || !bytes.len().is_multiple_of(RECORD_BYTES) {
         return Err(DataError::Format {
             path: path.to_path_buf(),
             message: format!(
