@@ -192,8 +192,17 @@ fn channels_last_and_contiguous_layouts_train_alike() {
             let mut cfg = small_config(1, 11);
             cfg.model.layout = layout;
             let trainer = Trainer::new(kind, DatasetKind::Cifar10, &cfg, Device::Cpu).unwrap();
-            let stats: Vec<Vec<f32>> = (0..3)
-                .map(|_| Vec::try_from(trainer.step(&images, 1.0).unwrap()).unwrap())
+            let stats: Vec<[f64; 5]> = (0..3)
+                .map(|_| {
+                    let v = trainer.step(&images, 1.0).unwrap().values().unwrap();
+                    [
+                        v.objective,
+                        v.recon_mse,
+                        v.kl,
+                        v.critic_loss,
+                        v.generator_loss,
+                    ]
+                })
                 .collect();
             let recon = trainer.model.reconstruct(&images);
             (stats, recon)
