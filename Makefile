@@ -7,7 +7,7 @@ setup:
 
 # The main job: Table 5 (MNIST, normal class 1) end to end, beside the paper's numbers.
 reproduce: setup
-	cargo run --release -- reproduce --dataset mnist --out runs/mnist
+	cargo run --release -- reproduce --dataset mnist --out runs/mnist --resume
 
 lint:
 	cargo fmt --check

@@ -1,5 +1,5 @@
 //! The command line: `info`, `reproduce`, `metrics`, `report cost`.
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -11,6 +11,7 @@ use crate::metrics::{self, SummaryOptions};
 use crate::model::{ActivationLayout, CriticOutput, ModelKind, WeightInit};
 use crate::record::{self, Environment};
 use crate::report;
+use crate::run_dir;
 use crate::train::VaeLoss;
 
 /// `println!` that returns an error instead of panicking when stdout is closed (`aerepro … | head`).
@@ -85,9 +86,12 @@ pub struct ReproduceArgs {
     /// Output directory for record.json, checkpoints and figures (default runs/<dataset>).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Continue an interrupted run: reuse checkpoints in --out made with the same config and data.
+    /// Continue an interrupted run: reuse verified checkpoints in --out made with the same config and data.
     #[arg(long)]
     pub resume: bool,
+    /// Replace an earlier run in --out (its record, table, checkpoints and figures are removed).
+    #[arg(long, conflicts_with = "resume")]
+    pub force: bool,
     /// libtorch CPU threads (default: libtorch's choice; recorded either way).
     #[arg(long)]
     pub threads: Option<i32>,
@@ -214,6 +218,9 @@ fn experiment_config(args: &ReproduceArgs) -> anyhow::Result<ExperimentConfig> {
         config.train.epochs = epochs;
     }
     config.seeds = match (args.seeds, args.seed) {
+        (Some(k), _) if k > experiment::MAX_SEEDS as u64 => {
+            anyhow::bail!("--seeds must be at most {}, got {k}", experiment::MAX_SEEDS)
+        }
         (Some(k), _) => (0..k).collect(),
         (None, Some(s)) => vec![s],
         (None, None) => vec![0],
@@ -241,6 +248,18 @@ fn experiment_config(args: &ReproduceArgs) -> anyhow::Result<ExperimentConfig> {
     Ok(config)
 }
 
+/// `--out` must be a directory or not exist yet (it is created).
+fn check_out_dir(out: &Path) -> anyhow::Result<()> {
+    match std::fs::metadata(out) {
+        Ok(meta) if !meta.is_dir() => {
+            anyhow::bail!("--out {} is a file, not a directory", out.display())
+        }
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(anyhow::Error::new(e).context(format!("--out {}", out.display()))),
+    }
+}
+
 fn reproduce(args: ReproduceArgs) -> anyhow::Result<()> {
     let config = experiment_config(&args)?;
     let device = args.device.resolve()?;
@@ -248,29 +267,37 @@ fn reproduce(args: ReproduceArgs) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("runs").join(args.dataset.to_string().to_lowercase()));
+    check_out_dir(&out)?;
     let data_dir = args.data.resolve();
     let options = RunOptions {
         out_dir: &out,
         data_dir: &data_dir,
         device,
         resume: args.resume,
+        force: args.force,
         show_progress: true,
     };
     let outcome = experiment::run(&config, &options)?;
-    out!("{}", report::table::render(&outcome.record));
-    if !args.no_figures {
-        let written = report::figures::write_all(&out, &outcome.split, &outcome.first_seed)?;
+    // Every file is written before anything is printed, so a closed stdout cannot skip one.
+    let table = report::table::render(&outcome.record);
+    record::write_atomic(&out.join(run_dir::TABLE), table.as_bytes())?;
+    let figures = if args.no_figures {
+        None
+    } else {
+        Some(report::figures::write_all(
+            &out,
+            &outcome.split,
+            &outcome.first_seed,
+        )?)
+    };
+    out!("{table}");
+    if let Some(written) = figures {
         out!(
             "figures: {} files in {}",
             written.len(),
-            out.join("figures").display()
+            out.join(run_dir::FIGURES).display()
         );
     }
-    let table_path = out.join("table.txt");
-    record::write_atomic(
-        &table_path,
-        report::table::render(&outcome.record).as_bytes(),
-    )?;
-    out!("record: {}", out.join("record.json").display());
+    out!("record: {}", out.join(run_dir::RECORD).display());
     Ok(())
 }

@@ -9,12 +9,13 @@ use tch::Device;
 
 use crate::claims::{self, ClaimInputs, ClaimVerdict};
 use crate::data::{self, DatasetKind, NormalClassSplit, Provenance};
+use crate::lock::DirLock;
 use crate::metrics::{self, MetricsSummary, SummaryOptions};
 use crate::model::ModelKind;
 use crate::record::{self, Environment};
 use crate::step_cost::{self, StepCostOptions, StepCosts};
 use crate::train::{self, TrainConfig, TrainReport, TrainedModel};
-use crate::{checkpoint, score};
+use crate::{checkpoint, run_dir, score};
 
 /// How long to train. The paper gives no epoch count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -37,6 +38,13 @@ impl Budget {
         }
     }
 }
+
+/// Upper bounds of the numeric settings: far above any sensible run, low enough that a typo fails at
+/// once instead of aborting inside libtorch or allocating without end.
+pub const MAX_EPOCHS: usize = 100_000;
+pub const MAX_SEEDS: usize = 1_000;
+pub const MAX_THREADS: i32 = 1_024;
+pub const MAX_STEP_COST_ROUNDS: usize = 10_000;
 
 /// Everything that defines an experiment; recorded verbatim in the run record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,6 +107,41 @@ impl ExperimentConfig {
         }
         if self.train.epochs == 0 {
             bail!("epochs must be at least 1");
+        }
+        if self.train.epochs > MAX_EPOCHS {
+            bail!(
+                "epochs must be at most {MAX_EPOCHS}, got {}",
+                self.train.epochs
+            );
+        }
+        if self.seeds.len() > MAX_SEEDS {
+            bail!("at most {MAX_SEEDS} seeds, got {}", self.seeds.len());
+        }
+        if let Some(threads) = self.train.threads {
+            if !(1..=MAX_THREADS).contains(&threads) {
+                bail!("threads must be between 1 and {MAX_THREADS}, got {threads}");
+            }
+        }
+        let beta = self.train.vae.beta;
+        if !(beta.is_finite() && beta >= 0.0) {
+            bail!("beta (the VAE's KL weight) must be a finite number >= 0, got {beta}");
+        }
+        let lr = self.train.learning_rate;
+        if !(lr.is_finite() && lr > 0.0) {
+            bail!("learning rate must be a finite number > 0, got {lr}");
+        }
+        if self.train.batch_size < 1 || self.score_batch_size < 1 {
+            bail!(
+                "batch sizes must be at least 1, got {} (training) and {} (scoring)",
+                self.train.batch_size,
+                self.score_batch_size
+            );
+        }
+        if self.step_cost.rounds > MAX_STEP_COST_ROUNDS {
+            bail!(
+                "step-cost rounds must be at most {MAX_STEP_COST_ROUNDS}, got {}",
+                self.step_cost.rounds
+            );
         }
         Ok(())
     }
@@ -207,7 +250,10 @@ pub struct RunOptions<'a> {
     pub out_dir: &'a Path,
     pub data_dir: &'a Path,
     pub device: Device,
+    /// Reuse the verified checkpoints in `out_dir` that match the config and data.
     pub resume: bool,
+    /// Replace a previous run in `out_dir` (without `resume` or `force`, a previous run is refused).
+    pub force: bool,
     pub show_progress: bool,
 }
 
@@ -258,7 +304,7 @@ fn checkpoint_path(
     kind: ModelKind,
     seed: u64,
 ) -> PathBuf {
-    out_dir.join("checkpoints").join(format!(
+    out_dir.join(run_dir::CHECKPOINTS).join(format!(
         "{}-normal{}-{}-seed{seed}.safetensors",
         config.dataset.to_string().to_lowercase(),
         config.normal_class,
@@ -286,23 +332,28 @@ fn train_or_resume(
     let train_config = config.train_config(seed);
     let path = checkpoint_path(options.out_dir, config, kind, seed);
     let fingerprint = data_fingerprint(&split.provenance);
-    if options.resume && path.exists() {
-        let loaded = checkpoint::load(&path, options.device)
-            .with_context(|| format!("loading checkpoint {}", path.display()))?;
-        let matches = loaded.sidecar.data_hash == fingerprint
-            && loaded
-                .model
-                .report
-                .as_ref()
-                .is_some_and(|r| r.config == train_config);
-        if matches {
-            eprintln!("resumed {kind} seed {seed} from {}", path.display());
-            return Ok((loaded.model, true, path));
+    if options.resume && (path.exists() || checkpoint::sidecar_path(&path).exists()) {
+        match checkpoint::load(&path, options.device) {
+            Ok(loaded) => {
+                let matches = loaded.sidecar.data_hash == fingerprint
+                    && loaded.model.kind == kind
+                    && loaded.model.dataset == split.dataset
+                    && loaded
+                        .model
+                        .report
+                        .as_ref()
+                        .is_some_and(|r| r.config == train_config);
+                if matches {
+                    eprintln!("resumed {kind} seed {seed} from {}", path.display());
+                    return Ok((loaded.model, true, path));
+                }
+                eprintln!(
+                    "checkpoint {} was made with another model, config or data; retraining",
+                    path.display()
+                );
+            }
+            Err(e) => eprintln!("WARNING: unusable checkpoint: {e}; retraining {kind} seed {seed}"),
         }
-        eprintln!(
-            "checkpoint {} was made with another config or data; retraining",
-            path.display()
-        );
     }
     let progress = options.show_progress.then(|| train::progress_bar(0));
     let trained = train::train_model(
@@ -468,6 +519,8 @@ pub fn claim_inputs(
 pub fn run(config: &ExperimentConfig, options: &RunOptions) -> anyhow::Result<Outcome> {
     config.validate()?;
     let started = Instant::now();
+    let _lock = DirLock::acquire(options.out_dir)?;
+    run_dir::prepare(options.out_dir, options.resume, options.force)?;
     if let Some(threads) = config.train.threads {
         tch::set_num_threads(threads);
     }
@@ -479,7 +532,7 @@ pub fn run(config: &ExperimentConfig, options: &RunOptions) -> anyhow::Result<Ou
             config.dataset
         );
     }
-    let record_path = options.out_dir.join("record.json");
+    let record_path = options.out_dir.join(run_dir::RECORD);
     let mut record = RunRecord {
         environment: Environment::capture(),
         device: format!("{:?}", options.device),

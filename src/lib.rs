@@ -13,6 +13,7 @@ pub mod model;
 pub mod paper;
 pub mod record;
 pub mod report;
+pub mod run_dir;
 pub mod score;
 pub mod step_cost;
 pub mod train;

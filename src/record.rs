@@ -1,5 +1,7 @@
 //! Atomic JSON output, and the versions/environment every run record carries.
+use std::fs::Permissions;
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use anyhow::Context;
@@ -12,13 +14,26 @@ pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> anyhow::Result
     write_atomic(path, &bytes)
 }
 
+/// Prefix of the temporary files aerepro writes before renaming them into place.
+pub const PARTIAL_PREFIX: &str = ".partial-";
+
+/// A new, uniquely named temporary file in `dir`, created like any other output (mode 0666 less the
+/// umask; `NamedTempFile`'s own default is 0600).
+pub fn partial_file(dir: &Path, suffix: &str) -> std::io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(PARTIAL_PREFIX)
+        .suffix(suffix)
+        .permissions(Permissions::from_mode(0o666))
+        .tempfile_in(dir)
+}
+
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+    let mut tmp = partial_file(dir, "")
         .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;

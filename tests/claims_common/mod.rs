@@ -24,6 +24,7 @@ fn run_claims(dataset: DatasetKind) -> ClaimRun {
         data_dir: &data::default_data_dir(),
         device: tch::Device::Cpu,
         resume: false,
+        force: false,
         show_progress: false,
     };
     let record = experiment::run(&config, &options)

@@ -1,0 +1,235 @@
+//! The `aerepro` binary never loses, mixes or mislabels a result: an earlier run is refused unless
+//! resumed or forced; a locked directory is refused; bad arguments fail before any work; a closed
+//! stdout skips no file; outputs honour the umask; a damaged checkpoint is detected on resume.
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use aerepro::lock::DirLock;
+
+fn aerepro() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_aerepro"));
+    command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    command
+}
+
+fn run(args: &[&str]) -> Output {
+    aerepro().args(args).output().expect("running aerepro")
+}
+
+fn stderr_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn fails_with(args: &[&str], message: &str) -> String {
+    let output = run(args);
+    let stderr = stderr_of(&output);
+    assert!(!output.status.success(), "{args:?} should fail:\n{stderr}");
+    assert_ne!(
+        output.status.code(),
+        Some(101),
+        "{args:?} panicked: {stderr}"
+    );
+    assert!(
+        stderr.contains(message),
+        "{args:?}: expected '{message}' in:\n{stderr}"
+    );
+    stderr
+}
+
+const FINISHED_RECORD: &str = r#"{"complete": true, "config": {"dataset": "mnist", "models": ["cae"], "seeds": [0], "train": {"epochs": 7}}, "runs": [{}]}"#;
+
+#[test]
+fn an_earlier_run_is_refused_and_named_unless_resumed_or_forced() {
+    let out = tempfile::tempdir().unwrap();
+    let record = out.path().join("record.json");
+    std::fs::write(&record, FINISHED_RECORD).unwrap();
+    let dir = out.path().to_str().unwrap();
+    let stderr = fails_with(
+        &["reproduce", "--dataset", "mnist", "--out", dir],
+        "already holds record.json of a finished run (mnist, models cae, seeds [0], 7 epoch(s)",
+    );
+    assert!(
+        stderr.contains("--resume") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&record).unwrap(), FINISHED_RECORD);
+    fails_with(
+        &[
+            "reproduce",
+            "--dataset",
+            "mnist",
+            "--out",
+            dir,
+            "--resume",
+            "--force",
+        ],
+        "cannot be used with",
+    );
+}
+
+#[test]
+fn a_directory_in_use_is_refused_before_any_work() {
+    let out = tempfile::tempdir().unwrap();
+    let _held = DirLock::acquire(out.path()).unwrap();
+    let empty_data = tempfile::tempdir().unwrap();
+    fails_with(
+        &[
+            "reproduce",
+            "--dataset",
+            "mnist",
+            "--out",
+            out.path().to_str().unwrap(),
+            "--data-dir",
+            empty_data.path().to_str().unwrap(),
+        ],
+        &format!(
+            "is in use by another aerepro process (pid {})",
+            std::process::id()
+        ),
+    );
+}
+
+#[test]
+fn bad_numbers_and_outputs_fail_before_any_work() {
+    let scratch = tempfile::tempdir().unwrap();
+    let out = scratch.path().join("out");
+    let a_file = scratch.path().join("a-file");
+    std::fs::write(&a_file, "not a directory").unwrap();
+    // The data directory is empty: an argument checked late would fail on the data instead.
+    let data = scratch.path().join("no-data");
+    let (out, a_file, data) = (
+        out.to_str().unwrap(),
+        a_file.to_str().unwrap(),
+        data.to_str().unwrap(),
+    );
+    let cases: [(&[&str], &str); 12] = [
+        (
+            &["--threads", "0"],
+            "threads must be between 1 and 1024, got 0",
+        ),
+        (
+            &["--threads=-2"],
+            "threads must be between 1 and 1024, got -2",
+        ),
+        (&["--threads", "2147483647"], "got 2147483647"),
+        (&["--beta", "NaN"], "must be a finite number >= 0, got NaN"),
+        (&["--beta=-0.5"], "must be a finite number >= 0, got -0.5"),
+        (&["--beta", "inf"], "got inf"),
+        (&["--epochs", "0"], "epochs must be at least 1"),
+        (&["--epochs", "1000000000"], "epochs must be at most 100000"),
+        (&["--seeds", "0"], "no seeds selected"),
+        (&["--seeds", "99999999999"], "--seeds must be at most 1000"),
+        (&["--step-cost-rounds", "1000000000"], "at most 10000"),
+        (&["--out", a_file], "is a file, not a directory"),
+    ];
+    for (extra, message) in cases {
+        let mut args = vec!["reproduce", "--dataset", "mnist", "--data-dir", data];
+        if !extra.contains(&"--out") {
+            args.extend(["--out", out]);
+        }
+        args.extend(extra);
+        let stderr = fails_with(&args, message);
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(
+            !Path::new(out).exists(),
+            "{extra:?}: the output directory was created before the check"
+        );
+    }
+    fails_with(
+        &[
+            "reproduce",
+            "--dataset",
+            "mnist",
+            "--data-dir",
+            data,
+            "--out",
+            &format!("{a_file}/sub"),
+        ],
+        "Not a directory",
+    );
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn a_tiny_run_survives_a_closed_stdout_and_detects_a_damaged_checkpoint() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().to_str().unwrap();
+    let args = [
+        "reproduce",
+        "--dataset",
+        "mnist",
+        "--models",
+        "cae",
+        "--epochs",
+        "1",
+        "--threads",
+        "1",
+        "--step-cost-rounds",
+        "0",
+        "--out",
+        dir,
+    ];
+    // stdout is a pipe whose reading end is closed before aerepro writes (`… | head -0`), under
+    // umask 022.
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg("umask 022; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_aerepro"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let first = child.wait_with_output().unwrap();
+    assert!(first.status.success(), "{}", stderr_of(&first));
+
+    let checkpoint = out
+        .path()
+        .join("checkpoints/mnist-normal1-cae-seed0.safetensors");
+    let sidecar = checkpoint.with_extension("json");
+    for file in [
+        out.path().join("record.json"),
+        out.path().join("table.txt"),
+        out.path().join("figures/score_histograms.png"),
+        checkpoint.clone(),
+        sidecar.clone(),
+    ] {
+        assert!(file.is_file(), "{} was not written", file.display());
+        assert_eq!(mode(&file), 0o644, "{} under umask 022", file.display());
+    }
+    let record = read_json(&out.path().join("record.json"));
+    assert_eq!(record["complete"], true);
+
+    let mut weights = std::fs::read(&checkpoint).unwrap();
+    let at = weights.len() - 64;
+    weights[at] ^= 0x10;
+    std::fs::write(&checkpoint, weights).unwrap();
+    let mut resume = args.to_vec();
+    resume.extend(["--resume", "--no-figures"]);
+    let second = run(&resume);
+    let stderr = stderr_of(&second);
+    assert!(second.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("WARNING: unusable checkpoint")
+            && stderr.contains("is not the file its sidecar commits")
+            && stderr.contains("retraining CAE seed 0"),
+        "{stderr}"
+    );
+    let retrained = read_json(&out.path().join("record.json"));
+    assert_eq!(retrained["runs"][0]["resumed"], false);
+    assert_eq!(
+        retrained["runs"][0]["per_class"], record["runs"][0]["per_class"],
+        "retrained with the same seed and threads: the same numbers"
+    );
+    aerepro::checkpoint::verify(&checkpoint).unwrap();
+}
