@@ -4,7 +4,7 @@
 //! own output. A claim that does not reproduce is reported as such with the measured numbers.
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::data::DatasetKind;
 use crate::model::ModelKind;
@@ -19,17 +19,17 @@ pub struct ClaimInputs {
     pub relative_step_cost: BTreeMap<ModelKind, f64>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ClaimVerdict {
-    pub id: &'static str,
-    pub claim: &'static str,
+    pub id: String,
+    pub claim: String,
     pub verdict: Verdict,
     /// The measured numbers behind the verdict.
     pub measured: String,
 }
 
 /// Whether a claim holds in a run.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Reproduced,
@@ -116,8 +116,9 @@ pub fn c1_mnist_all_high(inputs: &ClaimInputs) -> ClaimVerdict {
         None => (false, "no results".into()),
     };
     ClaimVerdict {
-        id: "C1",
-        claim: "MNIST: every model, every anomalous class ROC-AUC >= 0.96 (paper: all >= 0.966)",
+        id: "C1".into(),
+        claim: "MNIST: every model, every anomalous class ROC-AUC >= 0.96 (paper: all >= 0.966)"
+            .into(),
         verdict: Verdict::from_holds(holds),
         measured,
     }
@@ -137,8 +138,8 @@ pub fn c2_mnist_hardest_classes(inputs: &ClaimInputs) -> ClaimVerdict {
         ));
     }
     ClaimVerdict {
-        id: "C2",
-        claim: "MNIST: class 7 is the hardest class for CAE and AAE (paper 0.966 / 0.971), class 9 next",
+        id: "C2".into(),
+        claim: "MNIST: class 7 is the hardest class for CAE and AAE (paper 0.966 / 0.971), class 9 next".into(),
         verdict: Verdict::from_holds(holds),
         measured: measured.join("; "),
     }
@@ -163,8 +164,8 @@ pub fn c3_cifar_vehicles_best(inputs: &ClaimInputs) -> ClaimVerdict {
         ));
     }
     ClaimVerdict {
-        id: "C3",
-        claim: "CIFAR-10: car and truck are the two best-separated classes for every model (paper ~0.74-0.77)",
+        id: "C3".into(),
+        claim: "CIFAR-10: car and truck are the two best-separated classes for every model (paper ~0.74-0.77)".into(),
         verdict: Verdict::from_holds(holds),
         measured: measured.join("; "),
     }
@@ -185,8 +186,8 @@ pub fn c4_cifar_animals_worst(inputs: &ClaimInputs) -> ClaimVerdict {
         ));
     }
     ClaimVerdict {
-        id: "C4",
-        claim: "CIFAR-10: bird, cat, deer are among the four worst classes for every model (paper ~0.53-0.55)",
+        id: "C4".into(),
+        claim: "CIFAR-10: bird, cat, deer are among the four worst classes for every model (paper ~0.53-0.55)".into(),
         verdict: Verdict::from_holds(holds),
         measured: measured.join("; "),
     }
@@ -222,8 +223,8 @@ pub fn c5_cifar_aae_never_significantly_best(inputs: &ClaimInputs) -> ClaimVerdi
         format!("AAE significantly best on: {}", listed.join(", "))
     };
     ClaimVerdict {
-        id: "C5",
-        claim: "CIFAR-10: the AAE is never the single best model on a class by a significant margin (paired DeLong, p < 0.05)",
+        id: "C5".into(),
+        claim: "CIFAR-10: the AAE is never the single best model on a class by a significant margin (paired DeLong, p < 0.05)".into(),
         verdict: Verdict::from_holds(significant.is_empty()),
         measured,
     }
@@ -269,7 +270,7 @@ pub fn c6_training_cost_order(inputs: &ClaimInputs, dataset: DatasetKind) -> Cla
         ),
     };
     ClaimVerdict {
-        id: "C6",
+        id: "C6".into(),
         claim: match dataset {
             DatasetKind::Mnist => {
                 "MNIST: training cost per step CAE < VAE < AAE (paper ratios VAE/CAE 1.039, AAE/CAE 1.722)"
@@ -277,7 +278,8 @@ pub fn c6_training_cost_order(inputs: &ClaimInputs, dataset: DatasetKind) -> Cla
             DatasetKind::Cifar10 => {
                 "CIFAR-10: training cost per step CAE < VAE < AAE (paper ratios VAE/CAE 1.113, AAE/CAE 1.181)"
             }
-        },
+        }
+        .into(),
         verdict,
         measured,
     }
@@ -303,8 +305,8 @@ pub fn c7_cifar_moderate(inputs: &ClaimInputs) -> ClaimVerdict {
             (lo.min(*a), hi.max(*a))
         });
     ClaimVerdict {
-        id: "C7",
-        claim: "CIFAR-10: every ROC-AUC between 0.50 and 0.80",
+        id: "C7".into(),
+        claim: "CIFAR-10: every ROC-AUC between 0.50 and 0.80".into(),
         verdict: Verdict::from_holds(outside.is_empty() && !inputs.roc_auc.is_empty()),
         measured: if outside.is_empty() {
             format!("range {:.4}..{:.4}", range.0, range.1)

@@ -1,7 +1,6 @@
 //! The command line: `info`, `reproduce`, `metrics`, `report cost`.
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use crate::data::{self, DatasetKind};
@@ -9,7 +8,7 @@ use crate::device::DeviceChoice;
 use crate::experiment::{self, Budget, ExperimentConfig, RunOptions};
 use crate::metrics::{self, SummaryOptions};
 use crate::model::{ActivationLayout, CriticOutput, ModelKind, WeightInit};
-use crate::record::{self, Environment};
+use crate::record::{self, Completeness, Environment};
 use crate::report;
 use crate::run_dir;
 use crate::train::VaeLoss;
@@ -136,9 +135,11 @@ pub struct MetricsArgs {
 pub enum ReportCommand {
     /// Mean ROC-AUC against training seconds per model: a table and a PNG plot.
     Cost {
-        /// A record.json written by `reproduce`.
-        record: PathBuf,
-        /// Where to write the plot (default: cost.png beside the record).
+        /// Run records: record.json files, run directories, or sweep directories (every finished
+        /// cell), averaged per dataset and model.
+        #[arg(required = true)]
+        records: Vec<PathBuf>,
+        /// Where to write the plot (default: cost.png beside the first record).
         #[arg(long)]
         png: Option<PathBuf>,
     },
@@ -158,13 +159,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             out!("{}", serde_json::to_string_pretty(&summary)?);
             Ok(())
         }
-        Command::Report(ReportCommand::Cost { record, png }) => {
-            let text = std::fs::read_to_string(&record)
-                .with_context(|| format!("reading {}", record.display()))?;
-            let value: serde_json::Value = serde_json::from_str(&text)
-                .with_context(|| format!("{} is not JSON", record.display()))?;
-            let png = png.unwrap_or_else(|| record.with_file_name("cost.png"));
-            let (table, _) = crate::cost::cost_report(&value, &png)?;
+        Command::Report(ReportCommand::Cost { records, png }) => {
+            let mut read = Vec::new();
+            for given in &records {
+                for path in record::record_paths(given)? {
+                    let loaded = record::read_record(&path, Completeness::WarnIfIncomplete)?;
+                    read.push((path.display().to_string(), loaded));
+                }
+            }
+            let png = png.unwrap_or_else(|| PathBuf::from(&read[0].0).with_file_name("cost.png"));
+            let (table, _) = crate::cost::cost_report(&read, &png)?;
             out!("{table}\nplot: {}", png.display());
             Ok(())
         }

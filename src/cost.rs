@@ -1,15 +1,11 @@
-//! Cost-benefit report (issue 6): for each model, mean ROC-AUC over classes against training
-//! seconds, as a text table and a PNG scatter plot, beside the paper's training-time ratios.
+//! Cost-benefit report: for each model, mean ROC-AUC over classes against training seconds, as a
+//! text table and a PNG scatter plot, beside the paper's training-time ratios.
 //!
-//! Pure functions of a run record (`serde_json::Value`). The accessors are tolerant of the record's
-//! exact layout: the models are read from `models[]` (or `runs[]` / `results[]`), each with
-//! - the type in `kind` (or `model` / `type`),
-//! - the training time in `train_seconds` (or `training_seconds` / `timetr` / `seconds`), else
-//!   the sum of `classes[].train_seconds`,
-//! - the mean ROC-AUC in `mean_roc_auc` (or `roc_auc_mean`, or `roc_auc` when it is a number, or
-//!   `roc_auc.mean`), else the mean of `classes[].roc_auc`,
-//! - the dataset in `dataset` (the model's own, else the record's top-level `dataset`),
-//! - aerepro's interleaved per-step costs in the record's `step_costs`, when present.
+//! Pure functions of typed run records ([`crate::record`]). A record read for this report may hold
+//! several seeds (one row per model, averaged over them) and may be one of several (a sweep's cells:
+//! one model and one seed each). The mean ROC-AUC of a model is over the classes that have one; a
+//! class whose ROC-AUC is undefined is counted and shown, not averaged in. A training time or cost
+//! ratio that is not a finite positive number is refused with the record and field named.
 //!
 //! The plot's text needs a system sans-serif font (found by plotters through fontconfig). Without
 //! one, the plot is drawn without text (and [`CostPlot::with_text`] is false).
@@ -17,209 +13,125 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use anyhow::{bail, Context, Result};
-use serde_json::Value;
+use anyhow::{bail, ensure, Context, Result};
 
 use crate::data::DatasetKind;
+use crate::model::ModelKind;
 use crate::paper;
-use crate::step_cost::StepCosts;
+use crate::record::RunRecord;
 
-/// The paper's training-time ratios (VAE/CAE, AAE/CAE) for a dataset name (`mnist`, `cifar10`,
-/// `CIFAR-10`, ... case- and punctuation-insensitive); the numbers are `paper::cost_ratios`.
-pub fn paper_cost_ratios(dataset: &str) -> Option<(f64, f64)> {
-    let kind = match normalize_dataset(dataset).as_str() {
-        "mnist" => DatasetKind::Mnist,
-        "cifar10" => DatasetKind::Cifar10,
-        _ => return None,
-    };
-    Some(paper::cost_ratios(kind))
-}
-
-fn normalize_dataset(name: &str) -> String {
-    name.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_lowercase()
-}
-
-/// One model's cost and benefit.
+/// One model's cost and benefit on one dataset.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CostRow {
-    /// Dataset name as found in the record (None when the record does not say).
-    pub dataset: Option<String>,
-    /// Model type, lowercase (`cae`, `vae`, `aae`).
-    pub kind: String,
-    /// Training seconds (summed over classes when the record lists classes).
+    pub dataset: DatasetKind,
+    pub kind: ModelKind,
+    /// Mean training seconds over the runs (seeds) of this model.
     pub train_seconds: f64,
-    /// Mean ROC-AUC over classes (None when the record has none).
+    /// Mean ROC-AUC over the (run, class) pairs that have one (None when none has).
     pub mean_roc_auc: Option<f64>,
-    /// Per-step training cost relative to the CAE's, timed interleaved (aerepro's `step_costs`;
-    /// None when the record has none).
+    /// (run, class) pairs whose ROC-AUC is undefined, left out of the mean.
+    pub missing_roc_auc: usize,
+    /// Runs (seeds) behind the row.
+    pub runs: usize,
+    /// Per-step training cost relative to the CAE's, timed interleaved (mean over the records that
+    /// timed it; None when none did).
     pub step_cost_vs_cae: Option<f64>,
 }
 
-fn first<'a>(v: &'a Value, keys: &[&str]) -> Option<&'a Value> {
-    keys.iter().find_map(|k| v.get(*k)).filter(|x| !x.is_null())
+fn positive_finite(value: f64, what: impl FnOnce() -> String) -> Result<f64> {
+    ensure!(
+        value.is_finite() && value > 0.0,
+        "{} is {value}, expected a finite positive number",
+        what()
+    );
+    Ok(value)
 }
 
-fn number(v: &Value) -> Option<f64> {
-    v.as_f64()
-        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+#[derive(Default)]
+struct Accumulated {
+    seconds: Vec<f64>,
+    aucs: Vec<f64>,
+    missing: usize,
+    step_costs: Vec<f64>,
 }
 
-fn classes(model: &Value) -> &[Value] {
-    first(model, &["classes", "per_class", "runs"])
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
-}
-
-fn train_seconds(model: &Value) -> Option<f64> {
-    if let Some(s) = first(
-        model,
-        &["train_seconds", "training_seconds", "timetr", "seconds"],
-    )
-    .and_then(number)
-    {
-        return Some(s);
+/// One [`CostRow`] per (dataset, model) over `records`, each named by its `label` (the file) in
+/// errors.
+pub fn cost_rows(records: &[(String, RunRecord)]) -> Result<Vec<CostRow>> {
+    let mut rows: Vec<((DatasetKind, ModelKind), Accumulated)> = Vec::new();
+    fn entry(
+        rows: &mut Vec<((DatasetKind, ModelKind), Accumulated)>,
+        key: (DatasetKind, ModelKind),
+    ) -> &mut Accumulated {
+        let i = match rows.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                rows.push((key, Accumulated::default()));
+                rows.len() - 1
+            }
+        };
+        &mut rows[i].1
     }
-    if let Some(s) = model
-        .get("train")
-        .and_then(|t| first(t, &["total_seconds", "seconds", "train_seconds"]))
-        .and_then(number)
-    {
-        return Some(s);
-    }
-    let per: Vec<f64> = classes(model)
-        .iter()
-        .filter_map(|c| first(c, &["train_seconds", "training_seconds"]).and_then(number))
-        .collect();
-    (!per.is_empty()).then(|| per.iter().sum())
-}
-
-fn mean_roc_auc(model: &Value) -> Option<f64> {
-    if let Some(a) = first(model, &["mean_roc_auc", "roc_auc_mean"]).and_then(number) {
-        return Some(a);
-    }
-    if let Some(a) = model.get("roc_auc") {
-        if let Some(x) = number(a) {
-            return Some(x);
+    for (label, record) in records {
+        let dataset = record.config.dataset;
+        for (i, run) in record.runs.iter().enumerate() {
+            let seconds = positive_finite(run.train.total_seconds, || {
+                format!(
+                    "{label}: runs[{i}] ({} seed {}) train.total_seconds",
+                    run.kind, run.seed
+                )
+            })?;
+            let row = entry(&mut rows, (dataset, run.kind));
+            row.seconds.push(seconds);
+            for class in &run.per_class {
+                let auc = class.metrics.roc_auc;
+                if auc.is_finite() {
+                    row.aucs.push(auc);
+                } else {
+                    row.missing += 1;
+                }
+            }
         }
-        if let Some(x) = a.get("mean").and_then(number) {
-            return Some(x);
+        if let Some(costs) = &record.step_costs {
+            for (kind, ratio) in costs.relative_to_cae().unwrap_or_default() {
+                let ratio = positive_finite(ratio, || {
+                    format!("{label}: step_costs, the {kind}/CAE per-step cost ratio")
+                })?;
+                entry(&mut rows, (dataset, kind)).step_costs.push(ratio);
+            }
         }
     }
-    let per: Vec<f64> = classes(model)
-        .iter()
-        .filter_map(|c| {
-            let a = c
-                .get("roc_auc")
-                .or_else(|| c.get("metrics").and_then(|m| m.get("roc_auc")))?;
-            number(a).or_else(|| a.get("value").and_then(number))
-        })
-        .collect();
-    (!per.is_empty()).then(|| per.iter().sum::<f64>() / per.len() as f64)
-}
-
-/// Extracts one [`CostRow`] per model from a run record.
-pub fn cost_rows(record: &Value) -> Result<Vec<CostRow>> {
-    let models = first(record, &["models", "runs", "results"])
-        .and_then(Value::as_array)
-        .context("run record has no models[] (nor runs[] / results[]) array")?;
-    let top_dataset = record
-        .get("dataset")
-        .or_else(|| record.get("config").and_then(|c| c.get("dataset")))
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let mut rows = Vec::with_capacity(models.len());
-    for (i, m) in models.iter().enumerate() {
-        let kind = first(m, &["kind", "model", "type"])
-            .and_then(Value::as_str)
-            .with_context(|| format!("models[{i}] has no kind"))?
-            .to_ascii_lowercase();
-        let train_seconds = train_seconds(m)
-            .with_context(|| format!("models[{i}] ({kind}) has no train_seconds"))?;
-        let dataset = m
-            .get("dataset")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .or_else(|| top_dataset.clone());
-        rows.push(CostRow {
+    let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+    let rows: Vec<CostRow> = rows
+        .into_iter()
+        .filter(|(_, acc)| !acc.seconds.is_empty())
+        .map(|((dataset, kind), acc)| CostRow {
             dataset,
             kind,
-            train_seconds,
-            mean_roc_auc: mean_roc_auc(m),
-            step_cost_vs_cae: None,
-        });
-    }
+            train_seconds: mean(&acc.seconds).unwrap_or_default(),
+            mean_roc_auc: mean(&acc.aucs),
+            missing_roc_auc: acc.missing,
+            runs: acc.seconds.len(),
+            step_cost_vs_cae: mean(&acc.step_costs),
+        })
+        .collect();
     if rows.is_empty() {
-        bail!("run record lists no models");
-    }
-    let mut rows = merge_repeats(rows);
-    if let Some(step_costs) = record.get("step_costs").filter(|v| !v.is_null()) {
-        let costs: StepCosts = serde_json::from_value(step_costs.clone())
-            .context("the record's step_costs is not aerepro's per-step cost layout")?;
-        let relative = costs.relative_to_cae().unwrap_or_default();
-        for row in &mut rows {
-            row.step_cost_vs_cae = relative
-                .iter()
-                .find(|(kind, _)| kind.slug() == row.kind)
-                .map(|(_, r)| *r);
-        }
+        bail!("no finished model in the run record(s): nothing to report");
     }
     Ok(rows)
 }
 
-/// Several runs of one (dataset, model), e.g. one per seed, become one row: mean training seconds
-/// and mean of the available ROC-AUCs.
-fn merge_repeats(rows: Vec<CostRow>) -> Vec<CostRow> {
-    let mut out: Vec<(CostRow, usize, Vec<f64>)> = Vec::new();
-    for r in rows {
-        match out
-            .iter_mut()
-            .find(|(o, _, _)| o.dataset == r.dataset && o.kind == r.kind)
-        {
-            Some((o, n, aucs)) => {
-                o.train_seconds += r.train_seconds;
-                *n += 1;
-                aucs.extend(r.mean_roc_auc);
-            }
-            None => {
-                let aucs = r.mean_roc_auc.into_iter().collect();
-                out.push((r, 1, aucs));
-            }
-        }
-    }
-    out.into_iter()
-        .map(|(mut r, n, aucs)| {
-            r.train_seconds /= n as f64;
-            r.mean_roc_auc =
-                (!aucs.is_empty()).then(|| aucs.iter().sum::<f64>() / aucs.len() as f64);
-            r
-        })
-        .collect()
-}
-
-fn kind_index(kind: &str) -> usize {
-    match kind {
-        "cae" => 0,
-        "vae" => 1,
-        "aae" => 2,
-        _ => 3,
-    }
-}
-
-/// The rows grouped by dataset (record order of first appearance), CAE/VAE/AAE order within.
-fn grouped(rows: &[CostRow]) -> Vec<(Option<String>, Vec<&CostRow>)> {
-    let mut groups: Vec<(Option<String>, Vec<&CostRow>)> = Vec::new();
+/// The rows grouped by dataset, CAE/VAE/AAE order within.
+fn grouped(rows: &[CostRow]) -> Vec<(DatasetKind, Vec<&CostRow>)> {
+    let mut groups: Vec<(DatasetKind, Vec<&CostRow>)> = Vec::new();
     for r in rows {
         match groups.iter_mut().find(|(d, _)| *d == r.dataset) {
             Some((_, v)) => v.push(r),
-            None => groups.push((r.dataset.clone(), vec![r])),
+            None => groups.push((r.dataset, vec![r])),
         }
     }
     for (_, v) in &mut groups {
-        v.sort_by_key(|r| kind_index(&r.kind));
+        v.sort_by_key(|r| r.kind);
     }
     groups
 }
@@ -234,41 +146,52 @@ fn fmt_opt(x: Option<f64>, prec: usize, signed: bool) -> String {
 
 /// The cost-benefit table: per dataset, each model's training seconds and their ratio to the CAE's,
 /// the per-step cost ratio timed interleaved (when recorded; whole-run times favour whichever model
-/// ran later), the paper's ratio, the mean ROC-AUC and the AUC gained over the CAE.
+/// ran later), the paper's ratio, the mean ROC-AUC and the AUC gained over the CAE; then a note for
+/// every model whose mean leaves out classes without a ROC-AUC.
 pub fn cost_table(rows: &[CostRow]) -> String {
     let mut out = String::new();
     for (dataset, group) in grouped(rows) {
-        let name = dataset
-            .clone()
-            .unwrap_or_else(|| "(dataset not recorded)".into());
-        out.push_str(&format!("cost-benefit, {name}\n"));
+        out.push_str(&format!("cost-benefit, {dataset}\n"));
         out.push_str(&format!(
-            "{:<6} {:>12} {:>9} {:>12} {:>11} {:>13} {:>11}\n",
-            "model", "train s", "x CAE", "step x CAE", "paper x CAE", "mean ROC-AUC", "dAUC vs CAE"
+            "{:<6} {:>5} {:>12} {:>9} {:>12} {:>11} {:>13} {:>11}\n",
+            "model",
+            "runs",
+            "train s",
+            "x CAE",
+            "step x CAE",
+            "paper x CAE",
+            "mean ROC-AUC",
+            "dAUC vs CAE"
         ));
-        let cae = group.iter().find(|r| r.kind == "cae");
-        let paper = dataset.as_deref().and_then(paper_cost_ratios);
+        let cae = group.iter().find(|r| r.kind == ModelKind::Cae);
+        let (paper_vae, paper_aae) = paper::cost_ratios(dataset);
         for r in &group {
             let ratio = cae.map(|c| r.train_seconds / c.train_seconds);
-            let paper_ratio = paper.and_then(|(v, a)| match r.kind.as_str() {
-                "cae" => Some(1.0),
-                "vae" => Some(v),
-                "aae" => Some(a),
-                _ => None,
-            });
+            let paper_ratio = match r.kind {
+                ModelKind::Cae => 1.0,
+                ModelKind::Vae => paper_vae,
+                ModelKind::Aae => paper_aae,
+            };
             let dauc = match (r.mean_roc_auc, cae.and_then(|c| c.mean_roc_auc)) {
                 (Some(a), Some(b)) => Some(a - b),
                 _ => None,
             };
             out.push_str(&format!(
-                "{:<6} {:>12.1} {:>9} {:>12} {:>11} {:>13} {:>11}\n",
-                r.kind.to_ascii_uppercase(),
+                "{:<6} {:>5} {:>12.1} {:>9} {:>12} {:>11.3} {:>13} {:>11}\n",
+                r.kind.to_string(),
+                r.runs,
                 r.train_seconds,
                 fmt_opt(ratio, 3, false),
                 fmt_opt(r.step_cost_vs_cae, 3, false),
-                fmt_opt(paper_ratio, 3, false),
+                paper_ratio,
                 fmt_opt(r.mean_roc_auc, 4, false),
                 fmt_opt(dauc, 4, true),
+            ));
+        }
+        for r in group.iter().filter(|r| r.missing_roc_auc > 0) {
+            out.push_str(&format!(
+                "note: {} has {} class ROC-AUC(s) undefined; its mean is over the other classes\n",
+                r.kind, r.missing_roc_auc
             ));
         }
         out.push('\n');
@@ -327,7 +250,7 @@ pub fn cost_plot_png(rows: &[CostRow], path: &Path) -> Result<CostPlot> {
     root.fill(&WHITE)?;
     let groups = grouped(rows);
     let palette = [BLUE, RED, GREEN, MAGENTA, CYAN, BLACK];
-    let colour_of = |d: &Option<String>| {
+    let colour_of = |d: &DatasetKind| {
         let i = groups.iter().position(|(g, _)| g == d).unwrap_or(0);
         palette[i % palette.len()]
     };
@@ -356,7 +279,7 @@ pub fn cost_plot_png(rows: &[CostRow], path: &Path) -> Result<CostPlot> {
                         .map(|&(x, y)| Circle::new((x, y), 6, colour.filled())),
                 )?;
                 if with_text {
-                    let label = d.clone().unwrap_or_else(|| "run".into());
+                    let label = d.to_string();
                     drawn
                         .label(label)
                         .legend(move |(x, y)| Circle::new((x + 8, y), 5, colour.filled()));
@@ -365,7 +288,7 @@ pub fn cost_plot_png(rows: &[CostRow], path: &Path) -> Result<CostPlot> {
                     chart.draw_series(pts.iter().filter(|(r, _)| r.dataset == *d).map(
                         |(r, a)| {
                             Text::new(
-                                format!(" {}", r.kind.to_ascii_uppercase()),
+                                format!(" {}", r.kind),
                                 (r.train_seconds, *a),
                                 ("sans-serif", 16).into_font().color(&colour),
                             )
@@ -409,9 +332,9 @@ pub fn cost_plot_png(rows: &[CostRow], path: &Path) -> Result<CostPlot> {
     })
 }
 
-/// Table string for a record, and the PNG plot written to `png`.
-pub fn cost_report(record: &Value, png: &Path) -> Result<(String, CostPlot)> {
-    let rows = cost_rows(record)?;
+/// Table string for the records, and the PNG plot written to `png`.
+pub fn cost_report(records: &[(String, RunRecord)], png: &Path) -> Result<(String, CostPlot)> {
+    let rows = cost_rows(records)?;
     let table = cost_table(&rows);
     let plot = cost_plot_png(&rows, png)?;
     Ok((table, plot))
@@ -420,93 +343,162 @@ pub fn cost_report(record: &Value, png: &Path) -> Result<(String, CostPlot)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::record::parse_record;
+    use serde_json::{json, Value};
 
-    fn record() -> Value {
-        json!({
-            "dataset": "mnist",
-            "models": [
-                {"kind": "vae", "train_seconds": 110.0, "mean_roc_auc": 0.95},
-                {"kind": "cae", "train_seconds": 100.0, "mean_roc_auc": 0.97},
-                {"kind": "aae", "classes": [
-                    {"class": 0, "train_seconds": 80.0, "roc_auc": 0.96},
-                    {"class": 1, "train_seconds": 90.0, "roc_auc": {"value": 0.98}}
-                ]}
-            ]
-        })
+    /// A real one-epoch MNIST record (all three models, seed 0) written before `schema_version`.
+    fn fixture() -> Value {
+        serde_json::from_str(include_str!("../fixtures/records/v1-mnist-1epoch.json")).unwrap()
+    }
+
+    fn rows_of(values: &[Value]) -> Result<Vec<CostRow>> {
+        let records: Vec<(String, RunRecord)> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("record{i}"), parse_record(&v.to_string()).unwrap()))
+            .collect();
+        cost_rows(&records)
+    }
+
+    fn row(rows: &[CostRow], kind: ModelKind) -> &CostRow {
+        rows.iter().find(|r| r.kind == kind).unwrap()
     }
 
     #[test]
-    fn rows_tolerate_layouts() {
-        let rows = cost_rows(&record()).unwrap();
+    fn rows_are_the_runs_training_seconds_and_mean_class_roc_auc() {
+        let value = fixture();
+        let rows = rows_of(std::slice::from_ref(&value)).unwrap();
         assert_eq!(rows.len(), 3);
-        let aae = rows.iter().find(|r| r.kind == "aae").unwrap();
-        assert_eq!(aae.train_seconds, 170.0);
-        assert!((aae.mean_roc_auc.unwrap() - 0.97).abs() < 1e-12);
-        assert_eq!(aae.dataset.as_deref(), Some("mnist"));
-        assert!(cost_rows(&json!({"models": []})).is_err());
-        assert!(cost_rows(&json!({"nothing": 1})).is_err());
-        assert!(cost_rows(&json!({"models": [{"kind": "cae"}]})).is_err());
+        for (i, kind) in ModelKind::ALL.iter().enumerate() {
+            let run = &value["runs"][i];
+            let r = row(&rows, *kind);
+            assert_eq!(
+                r.train_seconds,
+                run["train"]["total_seconds"].as_f64().unwrap()
+            );
+            let aucs: Vec<f64> = run["per_class"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["metrics"]["roc_auc"].as_f64().unwrap())
+                .collect();
+            assert_eq!(aucs.len(), 9);
+            let mean = aucs.iter().sum::<f64>() / 9.0;
+            assert!((r.mean_roc_auc.unwrap() - mean).abs() < 1e-12);
+            assert_eq!(
+                (r.missing_roc_auc, r.runs, r.step_cost_vs_cae),
+                (0, 1, None)
+            );
+        }
     }
 
     #[test]
-    fn reads_run_record_layout_and_merges_seeds() {
-        let run = |seed: u64, secs: f64, a: f64, b: f64| {
-            json!({"kind": "cae", "seed": seed, "train": {"total_seconds": secs},
-                   "per_class": [{"class": 0, "metrics": {"roc_auc": a}},
-                                 {"class": 2, "metrics": {"roc_auc": b}}]})
-        };
-        let rec = json!({"config": {"dataset": "mnist"},
-                         "runs": [run(0, 10.0, 0.9, 1.0), run(1, 20.0, 0.8, 0.9)]});
-        let rows = cost_rows(&rec).unwrap();
-        assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].dataset.as_deref(), Some("mnist"));
-        assert!((rows[0].train_seconds - 15.0).abs() < 1e-12);
-        assert!((rows[0].mean_roc_auc.unwrap() - 0.9).abs() < 1e-12);
-    }
-
-    #[test]
-    fn table_has_ratios_and_paper() {
-        let t = cost_table(&cost_rows(&record()).unwrap());
-        let lines: Vec<&str> = t.lines().collect();
-        assert!(lines[0].contains("mnist"));
-        assert!(lines[2].starts_with("CAE"), "{t}");
+    fn an_undefined_class_roc_auc_is_left_out_of_the_mean_and_noted() {
+        let mut value = fixture();
+        let aae = &mut value["runs"][2]["per_class"];
+        let kept: Vec<f64> = (1..9)
+            .map(|i| aae[i]["metrics"]["roc_auc"].as_f64().unwrap())
+            .collect();
+        aae[0]["metrics"]["roc_auc"] = Value::Null;
+        let rows = rows_of(&[value]).unwrap();
+        let r = row(&rows, ModelKind::Aae);
+        assert_eq!(r.missing_roc_auc, 1);
+        let mean = kept.iter().sum::<f64>() / 8.0;
+        assert!((r.mean_roc_auc.unwrap() - mean).abs() < 1e-12);
+        let table = cost_table(&rows);
         assert!(
-            lines[3].starts_with("VAE") && lines[3].contains("1.100") && lines[3].contains("1.039")
+            table.contains("note: AAE has 1 class ROC-AUC(s) undefined"),
+            "{table}"
         );
-        assert!(
-            lines[4].starts_with("AAE") && lines[4].contains("1.700") && lines[4].contains("1.722")
-        );
-        assert!(lines[3].contains("-0.0200"), "{t}");
     }
 
     #[test]
-    fn step_costs_give_the_interleaved_ratio_column() {
-        let mut rec = record();
-        rec["step_costs"] = json!({"threads": 2, "steps_per_round": 4,
+    fn a_training_time_that_is_not_finite_positive_is_refused() {
+        for bad in [json!(0.0), json!(-3.0)] {
+            let mut value = fixture();
+            value["runs"][0]["train"]["total_seconds"] = bad.clone();
+            let err = rows_of(&[value]).unwrap_err().to_string();
+            assert!(
+                err.contains("record0: runs[0] (CAE seed 0) train.total_seconds"),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn step_costs_give_the_interleaved_ratio_column_and_bad_ratios_are_refused() {
+        let mut value = fixture();
+        value["step_costs"] = json!({"threads": 2, "steps_per_round": 4,
             "rounds": {"cae": [1.0, 2.0, 1.0], "vae": [1.1, 2.2, 1.1], "aae": [1.5, 3.0, 1.6]}});
-        let rows = cost_rows(&rec).unwrap();
-        let step = |k: &str| rows.iter().find(|r| r.kind == k).unwrap().step_cost_vs_cae;
-        assert_eq!(step("cae"), Some(1.0));
-        assert!((step("vae").unwrap() - 1.1).abs() < 1e-12);
-        assert!((step("aae").unwrap() - 1.5).abs() < 1e-12);
-        rec["step_costs"] = json!({"rounds": 3});
-        let err = cost_rows(&rec).unwrap_err();
-        assert!(err.to_string().contains("step_costs"), "{err}");
+        let rows = rows_of(std::slice::from_ref(&value)).unwrap();
+        assert_eq!(row(&rows, ModelKind::Cae).step_cost_vs_cae, Some(1.0));
+        assert!((row(&rows, ModelKind::Vae).step_cost_vs_cae.unwrap() - 1.1).abs() < 1e-12);
+        assert!((row(&rows, ModelKind::Aae).step_cost_vs_cae.unwrap() - 1.5).abs() < 1e-12);
+        for (kind, rounds, says) in [
+            (
+                "cae",
+                json!([0.0, 0.0, 0.0]),
+                "CAE/CAE per-step cost ratio is NaN",
+            ),
+            (
+                "vae",
+                json!([-1.1, -2.2, -1.1]),
+                "VAE/CAE per-step cost ratio is -1.1",
+            ),
+        ] {
+            let mut bad = value.clone();
+            bad["step_costs"]["rounds"][kind] = rounds;
+            let err = rows_of(&[bad]).unwrap_err().to_string();
+            assert!(err.contains(says), "{err}");
+        }
     }
 
     #[test]
-    fn paper_ratios() {
-        let (v, a) = paper_cost_ratios("CIFAR-10").unwrap();
-        assert!((v - 1.113).abs() < 1e-3 && (a - 1.181).abs() < 1e-3);
-        assert!(paper_cost_ratios("svhn").is_none());
+    fn several_records_of_one_dataset_average_per_model() {
+        let first = fixture();
+        let mut second = fixture();
+        for i in 0..3 {
+            let s = second["runs"][i]["train"]["total_seconds"]
+                .as_f64()
+                .unwrap();
+            second["runs"][i]["train"]["total_seconds"] = json!(s * 3.0);
+        }
+        let one = rows_of(std::slice::from_ref(&first)).unwrap();
+        let two = rows_of(&[first, second]).unwrap();
+        for kind in ModelKind::ALL {
+            assert_eq!(row(&two, kind).runs, 2);
+            assert!(
+                (row(&two, kind).train_seconds - 2.0 * row(&one, kind).train_seconds).abs() < 1e-9
+            );
+        }
+    }
+
+    #[test]
+    fn table_has_ratios_and_the_papers() {
+        let rows = rows_of(&[fixture()]).unwrap();
+        let t = cost_table(&rows);
+        let lines: Vec<&str> = t.lines().collect();
+        assert!(lines[0].contains("MNIST"), "{t}");
+        assert!(
+            lines[2].starts_with("CAE") && lines[2].contains("1.000"),
+            "{t}"
+        );
+        assert!(
+            lines[3].starts_with("VAE") && lines[3].contains("1.039"),
+            "{t}"
+        );
+        assert!(
+            lines[4].starts_with("AAE") && lines[4].contains("1.722"),
+            "{t}"
+        );
     }
 
     #[test]
     fn writes_png() {
         let dir = tempfile::tempdir().unwrap();
         let png = dir.path().join("cost.png");
-        let (_, plot) = cost_report(&record(), &png).unwrap();
+        let record = parse_record(&fixture().to_string()).unwrap();
+        let (_, plot) = cost_report(&[("fixture".into(), record)], &png).unwrap();
         assert_eq!(plot.points, 3);
         let bytes = std::fs::read(&png).unwrap();
         assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");

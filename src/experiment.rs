@@ -7,14 +7,16 @@ use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 use tch::Device;
 
-use crate::claims::{self, ClaimInputs, ClaimVerdict};
+use crate::claims::{self, ClaimInputs};
 use crate::data::{self, DatasetKind, NormalClassSplit, Provenance};
 use crate::lock::DirLock;
 use crate::metrics::{self, MetricsSummary, SummaryOptions};
 use crate::model::ModelKind;
-use crate::record::{self, Environment};
+use crate::record::{
+    self, ClassMetrics, Environment, MeanSd, ModelRun, PairedComparison, RunRecord, SummaryRow,
+};
 use crate::step_cost::{self, StepCostOptions, StepCosts};
-use crate::train::{self, TrainConfig, TrainReport, TrainedModel};
+use crate::train::{self, TrainConfig, TrainedModel};
 use crate::{checkpoint, run_dir, score};
 
 /// How long to train. The paper gives no epoch count.
@@ -145,90 +147,6 @@ impl ExperimentConfig {
         }
         Ok(())
     }
-}
-
-/// Metrics of normal test images vs the test images of one class (`class: None` = all other classes).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ClassMetrics {
-    pub class: Option<u8>,
-    pub name: String,
-    pub metrics: MetricsSummary,
-}
-
-/// One trained model of one seed.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ModelRun {
-    pub kind: ModelKind,
-    pub seed: u64,
-    pub train: TrainReport,
-    pub seconds_per_epoch: f64,
-    pub score_seconds: f64,
-    /// True when the weights came from a checkpoint of an interrupted run (`--resume`).
-    pub resumed: bool,
-    pub checkpoint: String,
-    pub per_class: Vec<ClassMetrics>,
-    pub all_others: ClassMetrics,
-}
-
-/// Mean and sample standard deviation across seeds.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
-pub struct MeanSd {
-    pub mean: f64,
-    pub sd: f64,
-    pub n: usize,
-}
-
-impl MeanSd {
-    pub fn of(values: &[f64]) -> MeanSd {
-        let n = values.len();
-        let mean = values.iter().sum::<f64>() / n as f64;
-        let sd = if n > 1 {
-            (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
-        } else {
-            0.0
-        };
-        MeanSd { mean, sd, n }
-    }
-}
-
-/// Across-seed summary of one model on one class row.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SummaryRow {
-    pub kind: ModelKind,
-    pub class: Option<u8>,
-    pub name: String,
-    pub roc_auc: MeanSd,
-    pub average_precision: MeanSd,
-    pub pr_auc_trapezoid: MeanSd,
-}
-
-/// One-sided paired DeLong test (first seed): does `better` have a higher ROC-AUC than `worse`?
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PairedComparison {
-    pub class: u8,
-    pub better: ModelKind,
-    pub worse: ModelKind,
-    pub difference: f64,
-    pub z: f64,
-    pub p_value: f64,
-}
-
-/// The JSON record of a run (`DIR/record.json`).
-#[derive(Debug, Clone, Serialize)]
-pub struct RunRecord {
-    pub environment: Environment,
-    pub device: String,
-    pub config: ExperimentConfig,
-    pub data: Provenance,
-    pub runs: Vec<ModelRun>,
-    pub summary: Vec<SummaryRow>,
-    pub paired_tests: Vec<PairedComparison>,
-    /// Per-step training seconds of the three models, timed interleaved after training (None when
-    /// fewer than three models ran or `config.step_cost.rounds` is 0).
-    pub step_costs: Option<StepCosts>,
-    pub claims: Vec<ClaimVerdict>,
-    pub complete: bool,
-    pub wall_seconds: f64,
 }
 
 /// Scores of the test images by one model, kept in memory for paired tests and figures.
@@ -478,6 +396,7 @@ fn paired_tests(
                 );
                 let test = metrics::delong_paired_test(&sa, &sb, &labels)?;
                 out.push(PairedComparison {
+                    seed: a.seed,
                     class,
                     better: a.kind,
                     worse: b.kind,
@@ -534,6 +453,7 @@ pub fn run(config: &ExperimentConfig, options: &RunOptions) -> anyhow::Result<Ou
     }
     let record_path = options.out_dir.join(run_dir::RECORD);
     let mut record = RunRecord {
+        schema_version: record::SCHEMA_VERSION,
         environment: Environment::capture(),
         device: format!("{:?}", options.device),
         config: config.clone(),
@@ -606,12 +526,5 @@ mod tests {
         let (s, y) = normal_vs(&scores, &labels, 1, None);
         assert_eq!(s.len(), 5);
         assert_eq!(y, [false, true, false, true, true]);
-    }
-
-    #[test]
-    fn mean_sd_uses_the_sample_deviation() {
-        let m = MeanSd::of(&[1.0, 2.0, 3.0]);
-        assert_eq!((m.mean, m.sd, m.n), (2.0, 1.0, 3));
-        assert_eq!(MeanSd::of(&[5.0]).sd, 0.0);
     }
 }

@@ -2,7 +2,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::DataError;
@@ -16,7 +16,7 @@ pub struct ExpectedFile {
 }
 
 /// What was actually read, for the run record.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct VerifiedFile {
     pub path: String,
     pub bytes: u64,

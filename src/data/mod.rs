@@ -138,7 +138,7 @@ pub fn default_data_dir() -> PathBuf {
 }
 
 /// Which copy of a dataset was read, and the digest of every file.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Provenance {
     pub dataset: DatasetKind,
     /// "official" or, for CIFAR-10, "jpeg-q75-rebuild".

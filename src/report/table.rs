@@ -2,9 +2,9 @@
 use std::fmt::Write;
 
 use crate::claims::Verdict;
-use crate::experiment::{MeanSd, RunRecord, SummaryRow};
 use crate::model::ModelKind;
 use crate::paper;
+use crate::record::{MeanSd, RunRecord, SummaryRow};
 
 fn cell(value: &MeanSd) -> String {
     if value.n > 1 {

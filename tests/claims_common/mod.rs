@@ -3,8 +3,9 @@ use std::sync::OnceLock;
 
 use aerepro::claims::{self, ClaimInputs, ClaimVerdict, Verdict};
 use aerepro::data::{self, DatasetKind};
-use aerepro::experiment::{self, Budget, ExperimentConfig, RunOptions, RunRecord};
+use aerepro::experiment::{self, Budget, ExperimentConfig, RunOptions};
 use aerepro::model::ModelKind;
+use aerepro::record::RunRecord;
 use serde::Serialize;
 
 /// Threads for the claim runs: fixed, so that the numbers are reproducible on a given machine.
@@ -83,9 +84,9 @@ pub fn assert_vae_ties_cae_and_aae_costs_most(run: &ClaimRun) {
 }
 
 #[derive(Serialize)]
-struct LedgerEntry {
-    id: &'static str,
-    claim: &'static str,
+struct LedgerEntry<'a> {
+    id: &'a str,
+    claim: &'a str,
     verdict: Verdict,
 }
 
@@ -99,8 +100,8 @@ pub fn ledger(name: &str, run: &ClaimRun) {
         .iter()
         .filter(|v| v.id != "C6")
         .map(|v| LedgerEntry {
-            id: v.id,
-            claim: v.claim,
+            id: &v.id,
+            claim: &v.claim,
             verdict: v.verdict,
         })
         .collect();
