@@ -177,7 +177,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn info(args: &DataDirArg) -> anyhow::Result<()> {
     let env = Environment::capture();
-    out!("aerepro {}", env.aerepro_version);
+    out!(
+        "aerepro {} (commit {})",
+        env.aerepro_version,
+        env.git_commit
+            .as_deref()
+            .unwrap_or("unknown: not built from a git checkout")
+    );
     out!(
         "tch {}, libtorch {} ({} wheel set)",
         env.tch_version,

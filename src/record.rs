@@ -351,14 +351,10 @@ pub fn dispatch_features(cpuinfo: &str) -> Vec<String> {
     features
 }
 
-fn git_commit() -> Option<String> {
-    let out = std::process::Command::new("git")
-        .args(["rev-parse", "HEAD"])
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+/// The commit this binary was built from (`<sha>` or `<sha>-dirty`, embedded by build.rs); `None`
+/// when it was not built from a git checkout of aerepro.
+pub fn git_commit() -> Option<String> {
+    option_env!("AEREPRO_GIT_COMMIT").map(str::to_string)
 }
 
 #[cfg(test)]

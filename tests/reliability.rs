@@ -233,3 +233,41 @@ fn a_tiny_run_survives_a_closed_stdout_and_detects_a_damaged_checkpoint() {
     );
     aerepro::checkpoint::verify(&checkpoint).unwrap();
 }
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.org"])
+        .args(args)
+        .output()
+        .expect("git");
+    assert!(out.status.success(), "git {args:?}");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn the_recorded_commit_is_the_builds_not_the_working_directorys() {
+    let crate_head = git(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &["rev-parse", "HEAD"],
+    );
+    let other = tempfile::tempdir().unwrap();
+    git(other.path(), &["init", "-q"]);
+    git(
+        other.path(),
+        &["commit", "-q", "--allow-empty", "-m", "other"],
+    );
+    let other_head = git(other.path(), &["rev-parse", "HEAD"]);
+
+    let embedded = aerepro::record::git_commit().expect("built from a git checkout");
+    assert_eq!(embedded.trim_end_matches("-dirty"), crate_head);
+    let info = aerepro()
+        .arg("info")
+        .current_dir(other.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&info.stdout);
+    assert!(stdout.contains(&format!("(commit {embedded})")), "{stdout}");
+    assert!(!stdout.contains(&other_head), "{stdout}");
+}
