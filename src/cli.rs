@@ -1,4 +1,4 @@
-//! The command line: `info`, `reproduce`, `metrics`, `report cost`.
+//! The command line: `info`, `reproduce`, `score`, `metrics`, `report cost`.
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
@@ -11,6 +11,7 @@ use crate::model::{ActivationLayout, CriticOutput, ModelKind, WeightInit};
 use crate::record::{self, Completeness, Environment};
 use crate::report;
 use crate::run_dir;
+use crate::score::{self, command::ScoreRequest};
 use crate::train::VaeLoss;
 
 /// `println!` that returns an error instead of panicking when stdout is closed (`aerepro … | head`).
@@ -38,6 +39,9 @@ pub enum Command {
     Info(DataDirArg),
     /// Train, score and evaluate on a dataset; print the table beside the paper's; write record + figures.
     Reproduce(ReproduceArgs),
+    /// Score your own images with a saved model: per-image scores, anomaly flags at the run's
+    /// thresholds, reconstructions and error maps as PNGs.
+    Score(ScoreArgs),
     /// ROC-AUC, average precision, PR-AUC and confidence intervals of a `score,label` CSV file.
     Metrics(MetricsArgs),
     /// Reports over a finished run record.
@@ -109,11 +113,46 @@ pub struct ReproduceArgs {
     /// Rounds of the interleaved per-step timing after training (claim C6); 0 skips it.
     #[arg(long)]
     pub step_cost_rounds: Option<usize>,
+    /// Anomaly scores to compute besides the paper's reconstruction MSE (always computed):
+    /// mse, neg-elbo, kl (VAE), critic (AAE), latent-mahalanobis, complexity,
+    /// complexity-corrected, or all; repeatable or comma separated.
+    #[arg(long = "score", value_delimiter = ',')]
+    pub scores: Vec<String>,
+    /// Hold this share of the normal training images out of training and choose the thresholds
+    /// on them (default 0: thresholds on the training images, and the paper's training set).
+    #[arg(long)]
+    pub threshold_holdout: Option<f64>,
+    /// False-positive rate on normal images the recorded thresholds aim at.
+    #[arg(long)]
+    pub target_fpr: Option<f64>,
     /// Skip the figures.
     #[arg(long)]
     pub no_figures: bool,
     #[command(flatten)]
     pub data: DataDirArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// A checkpoint (`*.safetensors`, with its `.json` and `.scoring.json` beside it), or a run
+    /// directory whose checkpoints/ holds them (then every model's, see --models).
+    #[arg(long)]
+    pub checkpoint: PathBuf,
+    /// PNG or JPEG files (converted to the model's grey or RGB; the model's size: 28x28 MNIST,
+    /// 32x32 CIFAR-10), or an IDX image file or a CIFAR-10 binary batch.
+    #[arg(required = true)]
+    pub images: Vec<PathBuf>,
+    /// Only the checkpoints of these models, comma separated.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub models: Vec<ModelKind>,
+    /// Scores to print (as in reproduce; default mse).
+    #[arg(long = "score", value_delimiter = ',')]
+    pub scores: Vec<String>,
+    /// Where the reconstructions and error maps go.
+    #[arg(long, default_value = "aerepro-score")]
+    pub out: PathBuf,
+    #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
+    pub device: DeviceChoice,
 }
 
 #[derive(Debug, Args)]
@@ -149,6 +188,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Info(args) => info(&args),
         Command::Reproduce(args) => reproduce(args),
+        Command::Score(args) => score_images(args),
         Command::Metrics(args) => {
             let options = SummaryOptions {
                 bootstrap_resamples: args.bootstrap,
@@ -254,6 +294,13 @@ fn experiment_config(args: &ReproduceArgs) -> anyhow::Result<ExperimentConfig> {
     if let Some(beta) = args.beta {
         config.train.vae.beta = beta;
     }
+    config.scoring.scores = score::parse_score_list(&args.scores)?;
+    if let Some(fraction) = args.threshold_holdout {
+        config.scoring.holdout_fraction = fraction;
+    }
+    if let Some(fpr) = args.target_fpr {
+        config.scoring.target_fpr = fpr;
+    }
     config.validate()?;
     Ok(config)
 }
@@ -289,16 +336,19 @@ fn reproduce(args: ReproduceArgs) -> anyhow::Result<()> {
     };
     let outcome = experiment::run(&config, &options)?;
     // Every file is written before anything is printed, so a closed stdout cannot skip one.
-    let table = report::table::render(&outcome.record);
+    let table = report::table::render(&outcome.record) + &report::scores::render(&outcome.record);
     record::write_atomic(&out.join(run_dir::TABLE), table.as_bytes())?;
     let figures = if args.no_figures {
         None
     } else {
-        Some(report::figures::write_all(
+        let mut written = report::figures::write_all(&out, &outcome.split, &outcome.first_seed)?;
+        written.extend(report::complexity_figure::write_all(
             &out,
             &outcome.split,
-            &outcome.first_seed,
-        )?)
+            &outcome.first_seed_scores,
+            &outcome.scoring_data,
+        )?);
+        Some(written)
     };
     out!("{table}");
     if let Some(written) = figures {
@@ -309,5 +359,25 @@ fn reproduce(args: ReproduceArgs) -> anyhow::Result<()> {
         );
     }
     out!("record: {}", out.join(run_dir::RECORD).display());
+    Ok(())
+}
+
+fn score_images(args: ScoreArgs) -> anyhow::Result<()> {
+    let request = ScoreRequest {
+        checkpoint: args.checkpoint,
+        images: args.images,
+        models: args.models,
+        scores: score::parse_score_list(&args.scores)?,
+        out: args.out,
+        device: args.device.resolve()?,
+        batch: 500,
+    };
+    let output = score::command::run(&request)?;
+    out!("{}", score::command::render(&output));
+    out!(
+        "reconstructions and error maps: {} files in {}",
+        output.written.len(),
+        request.out.display()
+    );
     Ok(())
 }

@@ -15,6 +15,8 @@ use crate::model::ModelKind;
 use crate::record::{
     self, ClassMetrics, Environment, MeanSd, ModelRun, PairedComparison, RunRecord, SummaryRow,
 };
+use crate::score::evaluate as scoring;
+use crate::score::{ScoringConfig, ScoringData, TestScores};
 use crate::step_cost::{self, StepCostOptions, StepCosts};
 use crate::train::{self, TrainConfig, TrainedModel};
 use crate::{checkpoint, run_dir, score};
@@ -63,6 +65,9 @@ pub struct ExperimentConfig {
     /// The interleaved per-step timing after training (claim C6).
     #[serde(default)]
     pub step_cost: StepCostOptions,
+    /// The scores computed besides the paper's MSE, and how thresholds are chosen.
+    #[serde(default)]
+    pub scoring: ScoringConfig,
 }
 
 impl ExperimentConfig {
@@ -82,6 +87,7 @@ impl ExperimentConfig {
             score_batch_size: 500,
             metrics: SummaryOptions::default(),
             step_cost: StepCostOptions::default(),
+            scoring: ScoringConfig::default(),
         }
     }
 
@@ -110,6 +116,7 @@ impl ExperimentConfig {
         if self.train.epochs == 0 {
             bail!("epochs must be at least 1");
         }
+        self.scoring.validate()?;
         if self.train.epochs > MAX_EPOCHS {
             bail!(
                 "epochs must be at most {MAX_EPOCHS}, got {}",
@@ -162,6 +169,9 @@ pub struct Outcome {
     pub record: RunRecord,
     pub split: NormalClassSplit,
     pub first_seed: Vec<Scored>,
+    /// Every computed score of the first seed's models, per test image.
+    pub first_seed_scores: Vec<TestScores>,
+    pub scoring_data: ScoringData,
 }
 
 pub struct RunOptions<'a> {
@@ -249,7 +259,7 @@ fn train_or_resume(
 ) -> anyhow::Result<(TrainedModel, bool, PathBuf)> {
     let train_config = config.train_config(seed);
     let path = checkpoint_path(options.out_dir, config, kind, seed);
-    let fingerprint = data_fingerprint(&split.provenance);
+    let fingerprint = data_fingerprint(&split.provenance) + &config.scoring.training_data_tag();
     if options.resume && (path.exists() || checkpoint::sidecar_path(&path).exists()) {
         match checkpoint::load(&path, options.device) {
             Ok(loaded) => {
@@ -295,8 +305,9 @@ fn run_model(
     split: &NormalClassSplit,
     kind: ModelKind,
     seed: u64,
+    scoring_data: &ScoringData,
     options: &RunOptions,
-) -> anyhow::Result<(ModelRun, Scored)> {
+) -> anyhow::Result<(ModelRun, Scored, TestScores)> {
     let (model, resumed, path) = train_or_resume(config, split, kind, seed, options)?;
     let report = model
         .report
@@ -316,6 +327,26 @@ fn run_model(
         .map(|c| class_metrics(split, &scores, Some(c), &config.metrics))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let all_others = class_metrics(split, &scores, None, &config.metrics)?;
+    let evaluated = scoring::evaluate(
+        &model,
+        seed,
+        split,
+        scoring_data,
+        scoring::MseResult {
+            scores: &scores,
+            per_class: &per_class,
+            all_others: &all_others,
+        },
+        &config.scoring,
+        config.train.vae.loss,
+        &config.metrics,
+        config.score_batch_size,
+    )?;
+    for note in &evaluated.report.skipped {
+        eprintln!("note: {note}");
+    }
+    score::sidecar::save(&path, &evaluated.sidecar)
+        .with_context(|| format!("saving the scoring sidecar of {}", path.display()))?;
     let run = ModelRun {
         kind,
         seed,
@@ -326,6 +357,7 @@ fn run_model(
         checkpoint: path.display().to_string(),
         per_class,
         all_others,
+        scoring: Some(evaluated.report),
     };
     Ok((
         run,
@@ -335,6 +367,7 @@ fn run_model(
             scores,
             model,
         },
+        evaluated.test_scores,
     ))
 }
 
@@ -443,7 +476,8 @@ pub fn run(config: &ExperimentConfig, options: &RunOptions) -> anyhow::Result<Ou
     if let Some(threads) = config.train.threads {
         tch::set_num_threads(threads);
     }
-    let split = data::load_split(config.dataset, options.data_dir, config.normal_class)?;
+    let mut split = data::load_split(config.dataset, options.data_dir, config.normal_class)?;
+    let scoring_data = ScoringData::prepare(&mut split, &config.scoring)?;
     if split.train.size()[0] == 0 {
         bail!(
             "no training images of class {} in {}",
@@ -463,19 +497,23 @@ pub fn run(config: &ExperimentConfig, options: &RunOptions) -> anyhow::Result<Ou
         paired_tests: Vec::new(),
         step_costs: None,
         claims: Vec::new(),
+        scoring: None,
         complete: false,
         wall_seconds: 0.0,
     };
     let mut first_seed = Vec::new();
+    let mut first_seed_scores = Vec::new();
     for (seed_index, seed) in config.seeds.iter().enumerate() {
         for kind in &config.models {
-            let (run, scored) = run_model(config, &split, *kind, *seed, options)?;
+            let (run, scored, test_scores) =
+                run_model(config, &split, *kind, *seed, &scoring_data, options)?;
             record.runs.push(run);
             record.summary = summarize_runs(&record.runs);
             record.wall_seconds = started.elapsed().as_secs_f64();
             record::write_json_atomic(&record_path, &record)?;
             if seed_index == 0 {
                 first_seed.push(scored);
+                first_seed_scores.push(test_scores);
             }
         }
     }
@@ -502,6 +540,13 @@ pub fn run(config: &ExperimentConfig, options: &RunOptions) -> anyhow::Result<Ou
     if paper_setup {
         record.claims = claims::evaluate(config.dataset, &inputs);
     }
+    record.scoring = Some(scoring::summarize_run(
+        &record.runs,
+        config.dataset,
+        config.normal_class == config.dataset.paper_normal_class(),
+        &scoring_data,
+        &config.scoring,
+    ));
     record.complete = true;
     record.wall_seconds = started.elapsed().as_secs_f64();
     record::write_json_atomic(&record_path, &record)?;
@@ -509,6 +554,8 @@ pub fn run(config: &ExperimentConfig, options: &RunOptions) -> anyhow::Result<Ou
         record,
         split,
         first_seed,
+        first_seed_scores,
+        scoring_data,
     })
 }
 

@@ -19,6 +19,7 @@ use crate::data::Provenance;
 use crate::experiment::ExperimentConfig;
 use crate::metrics::MetricsSummary;
 use crate::model::ModelKind;
+use crate::score::evaluate::{RunScoring, ScoringReport};
 use crate::step_cost::StepCosts;
 use crate::train::TrainReport;
 
@@ -52,6 +53,10 @@ pub struct ModelRun {
     pub checkpoint: String,
     pub per_class: Vec<ClassMetrics>,
     pub all_others: ClassMetrics,
+    /// Every score of `config.scoring` (the MSE again among them), with its threshold; absent in
+    /// records written before scores were a choice.
+    #[serde(default)]
+    pub scoring: Option<ScoringReport>,
 }
 
 /// Mean and sample standard deviation across seeds.
@@ -123,6 +128,9 @@ pub struct RunRecord {
     #[serde(default)]
     pub step_costs: Option<StepCosts>,
     pub claims: Vec<ClaimVerdict>,
+    /// Per-score summaries and claims across the run's models and seeds (absent in older records).
+    #[serde(default)]
+    pub scoring: Option<RunScoring>,
     pub complete: bool,
     pub wall_seconds: f64,
 }

@@ -14,7 +14,7 @@ use crate::metrics;
 use crate::model::ModelKind;
 use crate::score;
 
-fn model_color(kind: ModelKind) -> RGBColor {
+pub(crate) fn model_color(kind: ModelKind) -> RGBColor {
     match kind {
         ModelKind::Cae => RGBColor(31, 119, 180),
         ModelKind::Vae => RGBColor(255, 127, 14),
@@ -22,7 +22,7 @@ fn model_color(kind: ModelKind) -> RGBColor {
     }
 }
 
-fn plot_err<E: std::error::Error + Send + Sync + 'static>(
+pub(crate) fn plot_err<E: std::error::Error + Send + Sync + 'static>(
     e: DrawingAreaErrorKind<E>,
 ) -> anyhow::Error {
     anyhow!("drawing failed: {e}")
@@ -329,7 +329,7 @@ where
 
 /// Draws into a temporary file beside `path` (same extension, so plotters picks the same format) and
 /// renames it onto `path`: a reader never sees a half-drawn figure.
-fn write_figure(
+pub(crate) fn write_figure(
     path: PathBuf,
     draw: impl FnOnce(&Path) -> anyhow::Result<()>,
 ) -> anyhow::Result<PathBuf> {

@@ -1,0 +1,199 @@
+//! `aerepro score` end to end on PNG files made from the committed MNIST fixture: a checkpoint with
+//! its scoring sidecar scores them as the library does, flags them at the recorded threshold, writes
+//! reconstructions and error maps, reads the IDX file itself, and names a bad image.
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use aerepro::checkpoint;
+use aerepro::data::{mnist, DatasetKind};
+use aerepro::model::ModelKind;
+use aerepro::score::evaluate::ThresholdSource;
+use aerepro::score::sidecar::{self, ScoringSidecar, SidecarThreshold};
+use aerepro::score::{fit, model_outputs, threshold, ScoreKind};
+use aerepro::train::{train_model, TrainConfig, VaeLoss};
+use tch::{Device, Kind, Tensor};
+
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/fixtures/mnist/t10k-images-idx3-ubyte-first100"
+);
+
+fn fixture_images() -> Vec<u8> {
+    let bytes = std::fs::read(FIXTURE).unwrap();
+    mnist::parse_images(Path::new(FIXTURE), &bytes)
+        .unwrap()
+        .pixels
+}
+
+fn as_tensor(pixels: &[u8]) -> Tensor {
+    Tensor::from_slice(pixels)
+        .view([(pixels.len() / 784) as i64, 1, 28, 28])
+        .to_kind(Kind::Float)
+        / 255.0
+}
+
+/// Trains a 1-epoch CAE on the fixture and saves it with a sidecar whose MSE and Mahalanobis
+/// thresholds flag 5 % of the training images.
+fn saved_model(dir: &Path) -> std::path::PathBuf {
+    let _g = common::seed_lock();
+    let images = as_tensor(&fixture_images());
+    let mut config = TrainConfig {
+        epochs: 1,
+        batch_size: 32,
+        threads: Some(1),
+        ..Default::default()
+    };
+    config.collapse.min_steps = usize::MAX;
+    let trained = train_model(
+        ModelKind::Cae,
+        DatasetKind::Mnist,
+        &images,
+        &config,
+        Device::Cpu,
+        None,
+    )
+    .unwrap();
+    let weights = dir.join("checkpoints").join("mnist-cae.safetensors");
+    checkpoint::save(&trained, &weights, "fixture").unwrap();
+    let outputs = model_outputs(&trained, &images, 64).unwrap();
+    let fit = fit::fit(ModelKind::Cae, VaeLoss::default(), 784, &outputs, None).unwrap();
+    let thresholds = [ScoreKind::Mse, ScoreKind::LatentMahalanobis]
+        .into_iter()
+        .map(|score| SidecarThreshold {
+            score,
+            threshold: threshold::threshold_at_normal_fpr(
+                &fit::compute(score, &outputs, &fit, None).unwrap(),
+                0.05,
+            )
+            .unwrap(),
+            target_fpr: 0.05,
+            fitted_on: ThresholdSource::TrainingInSample,
+        })
+        .collect();
+    let side = ScoringSidecar {
+        kind: ModelKind::Cae,
+        dataset: DatasetKind::Mnist,
+        normal_class: 1,
+        fit,
+        thresholds,
+    };
+    sidecar::save(&weights, &side).unwrap();
+    weights
+}
+
+fn write_png(path: &Path, pixels: &[u8], width: u32) {
+    let image =
+        image::GrayImage::from_raw(width, (pixels.len() as u32) / width, pixels.to_vec()).unwrap();
+    image.save(path).unwrap();
+}
+
+fn aerepro(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_aerepro"))
+        .args(args)
+        .output()
+        .expect("running aerepro")
+}
+
+#[test]
+fn scores_png_files_like_the_library_and_writes_pictures() {
+    let dir = tempfile::tempdir().unwrap();
+    let weights = saved_model(dir.path());
+    let pixels = fixture_images();
+    let names = ["first", "second", "third"];
+    let mut paths = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let path = dir.path().join(format!("{name}.png"));
+        write_png(&path, &pixels[i * 784..(i + 1) * 784], 28);
+        paths.push(path.display().to_string());
+    }
+    let out = dir.path().join("out");
+    let mut args = vec![
+        "score",
+        "--checkpoint",
+        dir.path().to_str().unwrap(),
+        "--score",
+        "latent-mahalanobis,kl",
+        "--out",
+        out.to_str().unwrap(),
+        "--device",
+        "cpu",
+    ];
+    args.extend(paths.iter().map(String::as_str));
+    let output = aerepro(&args);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let loaded = checkpoint::load(&weights, Device::Cpu).unwrap();
+    let expected = model_outputs(&loaded.model, &as_tensor(&pixels[..3 * 784]), 8).unwrap();
+    let side = sidecar::load(&weights).unwrap();
+    let mse_threshold = side.threshold(ScoreKind::Mse).unwrap().threshold;
+    for (i, name) in names.iter().enumerate() {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(name) && l.contains(" mse "))
+            .unwrap_or_else(|| panic!("no mse line for {name} in:\n{stdout}"));
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let value: f64 = fields[3].parse().unwrap();
+        assert!((value - expected.mse[i]).abs() < 1e-6, "{line}");
+        let flagged = if expected.mse[i] >= mse_threshold {
+            "yes"
+        } else {
+            "no"
+        };
+        assert_eq!(fields[5], flagged, "{line}");
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.starts_with(name) && l.contains("latent-mahalanobis")),
+            "{stdout}"
+        );
+        for kind in ["recon", "error"] {
+            let picture = image::open(out.join(format!("{name}.cae.{kind}.png"))).unwrap();
+            assert_eq!((picture.width(), picture.height()), (28, 28));
+        }
+    }
+    assert!(
+        stdout.contains("kl applies to the VAE only"),
+        "the inapplicable score is a note:\n{stdout}"
+    );
+
+    let output = aerepro(&[
+        "score",
+        "--checkpoint",
+        weights.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        FIXTURE,
+    ]);
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let rows = stdout.lines().filter(|l| l.contains(" mse ")).count();
+    assert_eq!(rows, 100, "one row per image of the IDX file:\n{stdout}");
+}
+
+#[test]
+fn a_wrong_sized_image_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let weights = saved_model(dir.path());
+    let path = dir.path().join("small.png");
+    write_png(&path, &[0u8; 20 * 20], 20);
+    let output = aerepro(&[
+        "score",
+        "--checkpoint",
+        weights.to_str().unwrap(),
+        path.to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("small.png") && stderr.contains("20x20") && stderr.contains("28x28"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
