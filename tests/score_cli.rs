@@ -197,3 +197,36 @@ fn a_wrong_sized_image_is_named() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn bad_score_options_are_named() {
+    for (args, message) in [
+        (
+            &["reproduce", "--dataset", "mnist", "--score", "elbo"][..],
+            "unknown score 'elbo'; expected one of: mse, neg-elbo",
+        ),
+        (
+            &["reproduce", "--dataset", "mnist", "--target-fpr", "0"][..],
+            "--target-fpr 0 must lie strictly between 0 and 1",
+        ),
+        (
+            &[
+                "reproduce",
+                "--dataset",
+                "mnist",
+                "--threshold-holdout",
+                "0.9",
+            ][..],
+            "--threshold-holdout 0.9 must lie in [0, 0.5)",
+        ),
+        (
+            &["score", "--checkpoint", "/nonexistent/run", "x.png"][..],
+            "--checkpoint /nonexistent/run: no such file or directory",
+        ),
+    ] {
+        let output = aerepro(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{args:?}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+}
