@@ -238,17 +238,29 @@ fn info(args: &DataDirArg) -> anyhow::Result<()> {
     );
     let dir = args.resolve();
     out!("data dir: {}", dir.display());
+    let mut unavailable = Vec::new();
     for kind in [DatasetKind::Mnist, DatasetKind::Cifar10] {
         match data::load(kind, &dir) {
             Ok(loaded) => out!(
-                "  {kind}: verified ({} variant; {} train, {} test images; {} files checksummed)",
+                "  {kind}: {} ({} variant; {} train, {} test images; checked: {})",
+                if loaded.provenance.is_verified() {
+                    "verified"
+                } else {
+                    "UNVERIFIED"
+                },
                 loaded.provenance.variant,
                 loaded.train.len(),
                 loaded.test.len(),
-                loaded.provenance.files.len()
+                loaded.provenance.checked
             ),
-            Err(e) => out!("  {kind}: NOT AVAILABLE: {e}"),
+            Err(e) => {
+                out!("  {kind}: NOT AVAILABLE: {e}");
+                unavailable.push(kind.to_string());
+            }
         }
+    }
+    if !unavailable.is_empty() {
+        anyhow::bail!("not available: {}", unavailable.join(", "));
     }
     Ok(())
 }

@@ -271,3 +271,30 @@ fn the_recorded_commit_is_the_builds_not_the_working_directorys() {
     assert!(stdout.contains(&format!("(commit {embedded})")), "{stdout}");
     assert!(!stdout.contains(&other_head), "{stdout}");
 }
+
+#[test]
+fn an_os_error_is_printed_once_and_info_fails_without_data() {
+    let stderr = fails_with(
+        &["metrics", "--scores", "/nonexistent/scores.csv"],
+        "No such file or directory",
+    );
+    assert_eq!(
+        stderr.matches("No such file or directory").count(),
+        1,
+        "{stderr}"
+    );
+
+    let empty = tempfile::tempdir().unwrap();
+    let info = run(&["info", "--data-dir", empty.path().to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&info.stdout);
+    assert!(!info.status.success(), "info with no data should fail");
+    assert!(
+        stdout.contains("MNIST: NOT AVAILABLE") && stdout.contains("CIFAR-10: NOT AVAILABLE"),
+        "{stdout}"
+    );
+    assert!(
+        stderr_of(&info).contains("not available: MNIST, CIFAR-10"),
+        "{}",
+        stderr_of(&info)
+    );
+}

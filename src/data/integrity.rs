@@ -81,14 +81,27 @@ pub const CIFAR10_JPEG_Q75_FILES: [ExpectedFile; 6] = [
     },
 ];
 
-/// MD5 of the official `cifar-10-binary.tar.gz`. Per-file digests of the official batches were not
-/// available to us offline, so `ci/setup-data.sh` checks this MD5 before unpacking a user's tarball and
-/// writes the sha256 of every unpacked file to `cifar-10-batches-bin/SHA256SUMS`, which the loader then
-/// verifies against.
+/// The official CIFAR-10 binary distribution, as published by its authors
+/// (<https://www.cs.toronto.edu/~kriz/cifar.html>: md5 [`CIFAR10_OFFICIAL_TARBALL_MD5`]). Digests of
+/// the files inside it are not published, so "official" means read from this exact tarball.
+pub const CIFAR10_OFFICIAL_TARBALL: ExpectedFile = ExpectedFile {
+    name: "cifar-10-binary.tar.gz",
+    bytes: 170_052_171,
+    sha256: "c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd",
+};
+
+/// The published MD5 of [`CIFAR10_OFFICIAL_TARBALL`] (ci/setup-data.sh checks it too).
 pub const CIFAR10_OFFICIAL_TARBALL_MD5: &str = "c32a1d4ab5d03f1284b67883e8d87530";
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> DataError + '_ {
+    |error| DataError::Io {
+        path: path.to_path_buf(),
+        error,
+    }
 }
 
 /// Reads a whole file, naming it in any error.
@@ -96,11 +109,32 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, DataError> {
     let mut bytes = Vec::new();
     std::fs::File::open(path)
         .and_then(|mut f| f.read_to_end(&mut bytes))
-        .map_err(|source| DataError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        .map_err(io_error(path))?;
     Ok(bytes)
+}
+
+/// Checks a file's size against `expected_bytes` before reading it whole, so a wrong (possibly huge)
+/// file is refused without being read.
+pub fn read_file_of_size(path: &Path, expected_bytes: u64) -> Result<Vec<u8>, DataError> {
+    let actual = std::fs::metadata(path).map_err(io_error(path))?.len();
+    if actual != expected_bytes {
+        return Err(DataError::SizeMismatch {
+            path: path.to_path_buf(),
+            expected: expected_bytes,
+            actual,
+        });
+    }
+    read_file(path)
+}
+
+/// Reads `path` and checks it against `expected` (size first, then sha256).
+pub fn read_expected(
+    path: &Path,
+    expected: &ExpectedFile,
+) -> Result<(Vec<u8>, VerifiedFile), DataError> {
+    let bytes = read_file_of_size(path, expected.bytes)?;
+    let verified = verify(path, &bytes, expected.sha256)?;
+    Ok((bytes, verified))
 }
 
 /// Checks size and sha256 of bytes read from `path` against `expected`.

@@ -19,10 +19,16 @@ pub enum DataError {
         path: PathBuf,
         hint: String,
     },
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
+    },
+    #[error("{path} is {actual} bytes, expected {expected} (a different or damaged file; rerun ci/setup-data.sh)")]
+    SizeMismatch {
+        path: PathBuf,
+        expected: u64,
+        actual: u64,
     },
     #[error("checksum mismatch for {path}: expected sha256 {expected}, got {actual} (corrupted or a different file; rerun ci/setup-data.sh)")]
     ChecksumMismatch {
@@ -137,13 +143,25 @@ pub fn default_data_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("data"))
 }
 
-/// Which copy of a dataset was read, and the digest of every file.
+/// Which copy of a dataset was read, how it was checked, and the digest of every file.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Provenance {
     pub dataset: DatasetKind,
-    /// "official" or, for CIFAR-10, "jpeg-q75-rebuild".
+    /// "official", or for CIFAR-10 "jpeg-q75-rebuild" or [`UNVERIFIED`].
     pub variant: String,
+    /// What the files were checked against.
+    #[serde(default)]
+    pub checked: String,
     pub files: Vec<VerifiedFile>,
+}
+
+/// The variant of a CIFAR-10 copy that could not be checked against any known distribution.
+pub const UNVERIFIED: &str = "unverified";
+
+impl Provenance {
+    pub fn is_verified(&self) -> bool {
+        self.variant != UNVERIFIED
+    }
 }
 
 /// Images as raw bytes (CHW per image) with their labels, before conversion to a tensor.
@@ -268,27 +286,40 @@ pub(crate) fn check_labels(path: &Path, labels: &[u8], num_classes: u8) -> Resul
 
 const SETUP_HINT: &str = "Run `ci/setup-data.sh` (or `make setup`) to obtain it, or point --data-dir / AEREPRO_DATA_DIR at a directory that has it.";
 
-fn require_file(kind: DatasetKind, path: &Path) -> Result<(), DataError> {
-    if path.is_file() {
-        Ok(())
-    } else {
-        Err(DataError::Missing {
+/// Fails with [`DataError::Missing`] only when `path` does not exist; any other error (permission
+/// denied, a file where a directory belongs) is reported as it is.
+fn require(kind: DatasetKind, path: &Path) -> Result<(), DataError> {
+    match path.try_exists() {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(DataError::Missing {
             dataset: kind,
             path: path.to_path_buf(),
             hint: SETUP_HINT.to_string(),
-        })
+        }),
+        Err(error) => Err(DataError::Io {
+            path: path.to_path_buf(),
+            error,
+        }),
     }
+}
+
+/// Whether `path` exists; errors other than "not found" are reported.
+fn exists(path: &Path) -> Result<bool, DataError> {
+    path.try_exists().map_err(|error| DataError::Io {
+        path: path.to_path_buf(),
+        error,
+    })
 }
 
 fn read_verified(
     kind: DatasetKind,
     path: &Path,
-    sha256: &str,
+    expected: &integrity::ExpectedFile,
     files: &mut Vec<VerifiedFile>,
 ) -> Result<Vec<u8>, DataError> {
-    require_file(kind, path)?;
-    let bytes = integrity::read_file(path)?;
-    files.push(integrity::verify(path, &bytes, sha256)?);
+    require(kind, path)?;
+    let (bytes, verified) = integrity::read_expected(path, expected)?;
+    files.push(verified);
     Ok(bytes)
 }
 
@@ -327,7 +358,7 @@ fn load_mnist(data_dir: &Path) -> Result<LoadedDataset, DataError> {
     let mut read = |i: usize| {
         let expected = &integrity::MNIST_FILES[i];
         let path = dir.join(expected.name);
-        read_verified(DatasetKind::Mnist, &path, expected.sha256, &mut files).map(|b| (path, b))
+        read_verified(DatasetKind::Mnist, &path, expected, &mut files).map(|b| (path, b))
     };
     let (train_images_path, train_images) = read(0)?;
     let (train_labels_path, train_labels) = read(1)?;
@@ -350,70 +381,140 @@ fn load_mnist(data_dir: &Path) -> Result<LoadedDataset, DataError> {
         provenance: Provenance {
             dataset: DatasetKind::Mnist,
             variant: "official".into(),
+            checked: "size and sha256 of each file against the official MNIST files".into(),
             files,
         },
     })
 }
 
-/// A CIFAR-10 directory, its variant name, and the expected sha256 of each file in it.
-struct CifarSource {
-    dir: PathBuf,
+/// Where CIFAR-10 is read from, in order of preference: the official tarball, the JPEG-q75
+/// rebuild, an unverified `cifar-10-batches-bin/` directory.
+pub const CIFAR10_REBUILD_DIR: &str = "cifar-10-jpeg-q75";
+pub const CIFAR10_BATCHES_DIR: &str = "cifar-10-batches-bin";
+
+const CIFAR10_HINT: &str = "Run `ci/setup-data.sh --cifar10-tarball PATH` with the official cifar-10-binary.tar.gz (or with the JPEG-q75 rebuild in ../shared/data), or point --data-dir / AEREPRO_DATA_DIR at a directory that has one.";
+
+/// The six batch files of a CIFAR-10 copy (training batches first), how it was checked, and digests.
+struct CifarFiles {
+    batches: Vec<(PathBuf, Vec<u8>)>,
     variant: &'static str,
-    digests: Vec<(String, String)>,
+    checked: &'static str,
+    files: Vec<VerifiedFile>,
 }
 
-/// Official batches (`cifar-10-batches-bin/`, verified against the SHA256SUMS that the setup wrote after
-/// checking the official tarball's MD5) take precedence over the JPEG-q75 rebuild (`cifar-10-jpeg-q75/`).
-fn cifar10_source(data_dir: &Path) -> Result<CifarSource, DataError> {
-    let official = data_dir.join("cifar-10-batches-bin");
-    let sums_path = official.join("SHA256SUMS");
-    if sums_path.is_file() {
-        let text = String::from_utf8_lossy(&integrity::read_file(&sums_path)?).into_owned();
-        return Ok(CifarSource {
-            dir: official,
-            variant: "official",
-            digests: integrity::parse_sha256sums(&sums_path, &text)?,
+fn cifar10_file_names() -> impl Iterator<Item = &'static str> {
+    cifar10::TRAIN_FILES
+        .into_iter()
+        .chain(std::iter::once(cifar10::TEST_FILE))
+}
+
+fn read_cifar10_official(tarball: &Path) -> Result<CifarFiles, DataError> {
+    let (bytes, verified) = integrity::read_expected(tarball, &integrity::CIFAR10_OFFICIAL_TARBALL)
+        .map_err(|e| match e {
+            DataError::ChecksumMismatch { path, expected, actual } => DataError::Format {
+                path,
+                message: format!("not the official CIFAR-10 tarball: sha256 {actual}, the official one is {expected}"),
+            },
+            other => other,
+        })?;
+    let mut files = vec![verified];
+    let batches = cifar10::extract_batches(tarball, &bytes)?;
+    for (path, member) in &batches {
+        files.push(VerifiedFile {
+            path: path.display().to_string(),
+            bytes: member.len() as u64,
+            sha256: integrity::sha256_hex(member),
         });
     }
-    let rebuild = data_dir.join("cifar-10-jpeg-q75");
-    let digests = integrity::CIFAR10_JPEG_Q75_FILES
-        .iter()
-        .map(|f| (f.name.to_string(), f.sha256.to_string()))
-        .collect();
-    Ok(CifarSource {
-        dir: rebuild,
+    Ok(CifarFiles {
+        batches,
+        variant: "official",
+        checked: "sha256 of the official tarball cifar-10-binary.tar.gz; batches read from it",
+        files,
+    })
+}
+
+fn read_cifar10_rebuild(dir: &Path) -> Result<CifarFiles, DataError> {
+    let mut files = Vec::new();
+    let mut batches = Vec::new();
+    for expected in &integrity::CIFAR10_JPEG_Q75_FILES {
+        let path = dir.join(expected.name);
+        let bytes = read_verified(DatasetKind::Cifar10, &path, expected, &mut files)?;
+        batches.push((path, bytes));
+    }
+    Ok(CifarFiles {
+        batches,
         variant: "jpeg-q75-rebuild",
-        digests,
+        checked: "size and sha256 of each file against the JPEG-q75 rebuild",
+        files,
+    })
+}
+
+fn read_cifar10_unverified(dir: &Path) -> Result<CifarFiles, DataError> {
+    let mut files = Vec::new();
+    let mut batches = Vec::new();
+    for name in cifar10_file_names() {
+        let path = dir.join(name);
+        require(DatasetKind::Cifar10, &path)?;
+        let bytes = integrity::read_file_of_size(&path, cifar10::BATCH_BYTES)?;
+        files.push(VerifiedFile {
+            path: path.display().to_string(),
+            bytes: bytes.len() as u64,
+            sha256: integrity::sha256_hex(&bytes),
+        });
+        batches.push((path, bytes));
+    }
+    Ok(CifarFiles {
+        batches,
+        variant: UNVERIFIED,
+        checked: "NOT checked against the official distribution (no cifar-10-binary.tar.gz): structure only (file sizes, labels 0-9, 1,000 test and 5,000 training images per class)",
+        files,
+    })
+}
+
+fn read_cifar10_files(data_dir: &Path) -> Result<CifarFiles, DataError> {
+    let tarball = data_dir.join(integrity::CIFAR10_OFFICIAL_TARBALL.name);
+    if exists(&tarball)? {
+        return read_cifar10_official(&tarball);
+    }
+    let rebuild = data_dir.join(CIFAR10_REBUILD_DIR);
+    if exists(&rebuild)? {
+        return read_cifar10_rebuild(&rebuild);
+    }
+    let batches = data_dir.join(CIFAR10_BATCHES_DIR);
+    if exists(&batches)? {
+        return read_cifar10_unverified(&batches);
+    }
+    Err(DataError::Missing {
+        dataset: DatasetKind::Cifar10,
+        path: tarball,
+        hint: format!(
+            "Neither {} nor {} is there either. {CIFAR10_HINT}",
+            rebuild.display(),
+            batches.display()
+        ),
     })
 }
 
 fn load_cifar10(data_dir: &Path) -> Result<LoadedDataset, DataError> {
-    let CifarSource {
-        dir,
+    let CifarFiles {
+        batches,
         variant,
-        digests,
-    } = cifar10_source(data_dir)?;
-    let mut files = Vec::new();
-    let mut read_batch = |name: &str| -> Result<cifar10::CifarBatch, DataError> {
-        let path = dir.join(name);
-        let digest = digests
-            .iter()
-            .find(|(file, _)| file == name)
-            .map(|(_, digest)| digest.as_str())
-            .ok_or_else(|| DataError::Format {
-                path: dir.join("SHA256SUMS"),
-                message: format!("no checksum listed for {name}"),
-            })?;
-        let bytes = read_verified(DatasetKind::Cifar10, &path, digest, &mut files)?;
-        cifar10::parse_batch(&path, &bytes)
-    };
+        checked,
+        files,
+    } = read_cifar10_files(data_dir)?;
+    let mut parsed = Vec::with_capacity(batches.len());
+    for (path, bytes) in &batches {
+        parsed.push((path.as_path(), cifar10::parse_batch(path, bytes)?));
+    }
+    cifar10::check_split(&parsed)?;
+    let (test_path, test) = parsed.pop().expect("six batches");
+    debug_assert!(test_path.ends_with(cifar10::TEST_FILE));
     let mut train = RawImages::default();
-    for name in cifar10::TRAIN_FILES {
-        let batch = read_batch(name)?;
+    for (_, batch) in parsed {
         train.labels.extend(batch.labels);
         train.pixels.extend(batch.pixels);
     }
-    let test = read_batch(cifar10::TEST_FILE)?;
     Ok(LoadedDataset {
         kind: DatasetKind::Cifar10,
         train,
@@ -424,6 +525,7 @@ fn load_cifar10(data_dir: &Path) -> Result<LoadedDataset, DataError> {
         provenance: Provenance {
             dataset: DatasetKind::Cifar10,
             variant: variant.into(),
+            checked: checked.into(),
             files,
         },
     })

@@ -25,9 +25,9 @@ pub const DEFAULT_POSITIVE_LABEL: &str = "1";
 
 /// Reads a `score,label` CSV file; see the module docs for the format.
 pub fn read_scores_csv(path: &Path, positive_label: &str) -> Result<LabelledScores, MetricsError> {
-    let file = std::fs::File::open(path).map_err(|source| MetricsError::Io {
+    let file = std::fs::File::open(path).map_err(|error| MetricsError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     parse_scores_csv(std::io::BufReader::new(file), positive_label).map_err(|error| match error {
         MetricsError::Csv {
@@ -39,9 +39,9 @@ pub fn read_scores_csv(path: &Path, positive_label: &str) -> Result<LabelledScor
             line,
             message,
         },
-        MetricsError::Io { source, .. } => MetricsError::Io {
+        MetricsError::Io { error, .. } => MetricsError::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         },
         other => other,
     })
@@ -60,9 +60,9 @@ pub fn parse_scores_csv(
     let from_csv_crate = |error: csv::Error| {
         let line = error.position().map_or(0, |position| position.line());
         match error.into_kind() {
-            csv::ErrorKind::Io(source) => MetricsError::Io {
+            csv::ErrorKind::Io(error) => MetricsError::Io {
                 path: PathBuf::new(),
-                source,
+                error,
             },
             kind => csv_error(line, describe_csv_error(kind)),
         }

@@ -133,6 +133,13 @@ pub fn render(record: &RunRecord) -> String {
         record.device,
         record.environment.threads,
     );
+    if !record.data.is_verified() {
+        let _ = writeln!(
+            out,
+            "WARNING: {} data is {}: {}",
+            config.dataset, record.data.variant, record.data.checked
+        );
+    }
     if paper::table(config.dataset, config.normal_class).is_none() {
         let _ = writeln!(
             out,
