@@ -567,6 +567,7 @@ mod tests {
             provenance: Provenance {
                 dataset: DatasetKind::Mnist,
                 variant: "test".into(),
+                checked: String::new(),
                 files: Vec::new(),
             },
         }
