@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # aerepro against itself: training throughput with channels-last activations (the default) and with
-# contiguous NCHW ones (`--layout contiguous`), run ALTERNATELY on the bench binary (order swapped
+# contiguous NCHW ones (`--layout contiguous`), run ALTERNATELY on examples/throughput.rs (order swapped
 # every repetition) and summarised as the median images/s of each layout and the median of the
 # per-repetition ratios channels-last / contiguous, per dataset x model.
 #
@@ -26,7 +26,7 @@ done
 [ ${#datasets[@]} -gt 0 ] || datasets=(mnist cifar10)
 [ ${#models[@]} -gt 0 ] || models=(cae vae aae)
 
-bin=$(ci/bench-binary.sh)
+bin=$(ci/throughput-binary.sh)
 
 mkdir -p runs/layout_ab
 log=runs/layout_ab/$(date +%Y%m%d-%H%M%S).jsonl
@@ -37,7 +37,7 @@ for rep in $(seq 1 "$reps"); do
     for m in "${models[@]}"; do
       for layout in "${order[@]}"; do
         echo "rep $rep/$reps $ds $m $layout" >&2
-        AEREPRO_BENCH_DEVICE=cpu "$bin" --throughput --steps "$steps" --warmup "$warmup" \
+        "$bin" --device cpu --steps "$steps" --warmup "$warmup" \
           --threads "$threads" --score-images 0 --layout "$layout" --dataset "$ds" --model "$m" \
           2>/dev/null | sed "s/^{/{\"rep\": $rep, /" >> "$log"
       done
@@ -49,7 +49,7 @@ python3 - "$log" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 cells = sorted({(r["dataset"], r["model"]) for r in rows})
-print("training images/s, channels-last vs contiguous activations (aerepro bench binary)")
+print("training images/s, channels-last vs contiguous activations (examples/throughput.rs)")
 print(f"{'dataset':<8} {'model':<5} {'reps':>4} {'channels-last':>14} {'contiguous':>11} {'median(ratios)':>15}")
 for ds, m in cells:
     by = {}

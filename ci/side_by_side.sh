@@ -88,12 +88,12 @@ EOF
   exit 0
 fi
 
-echo "building the aerepro bench binary ..." >&2
-bin=$(ci/bench-binary.sh)
+echo "building examples/throughput.rs ..." >&2
+bin=$(ci/throughput-binary.sh)
 
 log="$out/throughput-$stamp.jsonl"
 : > "$log"
-common=(--throughput --steps "$steps" --warmup "$warmup" --threads "$threads" --score-images "$score_images" --score-batch 512 ${cpu_time[@]+"${cpu_time[@]}"})
+common=(--steps "$steps" --warmup "$warmup" --threads "$threads" --score-images "$score_images" --score-batch 512 ${cpu_time[@]+"${cpu_time[@]}"})
 for rep in $(seq 1 "$reps"); do
   for ds in "${datasets[@]}"; do
     for m in "${models[@]}"; do
@@ -101,9 +101,9 @@ for rep in $(seq 1 "$reps"); do
       for side in "${order[@]}"; do
         echo "rep $rep/$reps $ds $m $side (load $(load))" >&2
         if [ "$side" = pytorch ]; then
-          "$PY" ci/torch_reference.py "${common[@]}" ${torch_args[@]+"${torch_args[@]}"} --dataset "$ds" --model "$m" 2>/dev/null
+          "$PY" ci/torch_reference.py --throughput "${common[@]}" ${torch_args[@]+"${torch_args[@]}"} --dataset "$ds" --model "$m" 2>/dev/null
         else
-          AEREPRO_BENCH_DEVICE=cpu "$bin" "${common[@]}" --dataset "$ds" --model "$m" 2>/dev/null
+          "$bin" --device cpu "${common[@]}" --dataset "$ds" --model "$m" 2>/dev/null
         fi | sed "s/^{/{\"rep\": $rep, \"load\": \"$(load)\", /" >> "$log"
       done
     done
