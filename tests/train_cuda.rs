@@ -1,5 +1,5 @@
-//! The CUDA path: compiled always, runs only where libtorch sees a CUDA device (prints that it was
-//! skipped otherwise).
+//! The CUDA path: compiled always, ignored by default because it needs a GPU. On a GPU machine
+//! with the CUDA libtorch: `cargo test --test train_cuda -- --ignored`.
 mod common;
 
 use std::time::Instant;
@@ -11,11 +11,12 @@ use aerepro::train::{train_model, TrainConfig};
 use tch::{nn, Device};
 
 #[test]
+#[ignore = "needs CUDA: run with --ignored on a GPU machine"]
 fn trains_and_scores_on_cuda_like_on_cpu() {
-    if !tch::Cuda::is_available() {
-        eprintln!("SKIPPED trains_and_scores_on_cuda_like_on_cpu: CUDA not available to libtorch");
-        return;
-    }
+    assert!(
+        tch::Cuda::is_available(),
+        "libtorch sees no CUDA device (on a GPU machine: AEREPRO_LIBTORCH=cuda ci/setup-libtorch.sh)"
+    );
     let _g = common::seed_lock();
     for dataset in [DatasetKind::Mnist, DatasetKind::Cifar10] {
         let images = common::synthetic_images(dataset, 1024);
