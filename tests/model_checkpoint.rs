@@ -5,7 +5,7 @@ use aerepro::checkpoint;
 use aerepro::data::DatasetKind;
 use aerepro::model::ModelKind;
 use aerepro::score::reconstruction_errors;
-use aerepro::train::{train_model, TrainConfig};
+use aerepro::train::TrainConfig;
 use tch::Device;
 
 #[test]
@@ -26,7 +26,7 @@ fn loaded_checkpoint_scores_identically() {
             ..Default::default()
         };
         cfg.collapse.min_steps = usize::MAX;
-        let trained = train_model(kind, dataset, &images, &cfg, Device::Cpu, None).unwrap();
+        let trained = common::train_on_cpu(kind, dataset, &images, &cfg).unwrap();
         let path = dir.path().join(format!("{}.safetensors", kind.slug()));
         checkpoint::save(&trained, &path, "sha256:test").unwrap();
         let loaded = checkpoint::load(&path, Device::Cpu).unwrap();
@@ -63,15 +63,7 @@ fn scores_are_batch_size_independent_and_match_error_maps() {
         ..Default::default()
     };
     cfg.collapse.min_steps = usize::MAX;
-    let t = train_model(
-        ModelKind::Vae,
-        DatasetKind::Mnist,
-        &images,
-        &cfg,
-        Device::Cpu,
-        None,
-    )
-    .unwrap();
+    let t = common::train_on_cpu(ModelKind::Vae, DatasetKind::Mnist, &images, &cfg).unwrap();
     let a = reconstruction_errors(&t, &images, 7).unwrap();
     let b = reconstruction_errors(&t, &images, 50).unwrap();
     assert_eq!(a.len(), 50);

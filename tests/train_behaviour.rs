@@ -4,7 +4,7 @@ mod common;
 
 use aerepro::data::DatasetKind;
 use aerepro::model::{ActivationLayout, ModelConfig, ModelKind, WeightInit};
-use aerepro::train::{train_model, TrainConfig, TrainError, TrainReport, Trainer};
+use aerepro::train::{TrainConfig, TrainError, TrainReport, Trainer};
 use tch::Device;
 
 fn small_config(epochs: usize, seed: u64) -> TrainConfig {
@@ -29,15 +29,7 @@ fn aae_critic_weights_stay_within_clip_box() {
     let images = common::synthetic_images(DatasetKind::Mnist, 128);
     let mut cfg = small_config(2, 3);
     cfg.collapse.min_steps = usize::MAX; // synthetic blobs: not judged
-    let trained = train_model(
-        ModelKind::Aae,
-        DatasetKind::Mnist,
-        &images,
-        &cfg,
-        Device::Cpu,
-        None,
-    )
-    .unwrap();
+    let trained = common::train_on_cpu(ModelKind::Aae, DatasetKind::Mnist, &images, &cfg).unwrap();
     let c = cfg.aae.clip;
     let params = trained.model.critic_parameters();
     assert_eq!(params.len(), 4);
@@ -80,7 +72,7 @@ fn same_seed_one_thread_gives_bit_identical_losses() {
     cfg.collapse.min_steps = usize::MAX;
     for kind in ModelKind::ALL {
         let run = |cfg: &TrainConfig| {
-            let t = train_model(kind, DatasetKind::Mnist, &images, cfg, Device::Cpu, None).unwrap();
+            let t = common::train_on_cpu(kind, DatasetKind::Mnist, &images, cfg).unwrap();
             loss_trace(&t.report.unwrap())
         };
         let a = run(&cfg);
@@ -98,31 +90,17 @@ fn collapse_detector_fires_on_torch_default_init_and_not_on_default() {
     let images = mnist_ones(256);
     let mut cfg = small_config(6, 0);
     cfg.collapse.min_steps = 20; // judged after epochs 5 and 6 (4 steps each)
-    let ok = train_model(
-        ModelKind::Cae,
-        DatasetKind::Mnist,
-        &images,
-        &cfg,
-        Device::Cpu,
-        None,
-    );
+    let ok = common::train_on_cpu(ModelKind::Cae, DatasetKind::Mnist, &images, &cfg);
     let report = ok
         .expect("default init must not be judged collapsed")
         .report
         .unwrap();
     assert!(report.collapse.judged && !report.collapse.detected);
 
-    // PyTorch's defaults throughout (its init, output bias 0): the collapse of issue 4.
+    // PyTorch's defaults throughout (its init, output bias 0): the model collapses.
     cfg.model.init = WeightInit::TorchDefault;
     cfg.output_bias_from_data = false;
-    match train_model(
-        ModelKind::Cae,
-        DatasetKind::Mnist,
-        &images,
-        &cfg,
-        Device::Cpu,
-        None,
-    ) {
+    match common::train_on_cpu(ModelKind::Cae, DatasetKind::Mnist, &images, &cfg) {
         Err(TrainError::Collapsed {
             epoch,
             reason,
@@ -141,15 +119,7 @@ fn collapse_detector_fires_on_torch_default_init_and_not_on_default() {
     // Without fail_on_collapse it is recorded, not an error.
     cfg.collapse.fail_on_collapse = false;
     cfg.epochs = 5;
-    let t = train_model(
-        ModelKind::Cae,
-        DatasetKind::Mnist,
-        &images,
-        &cfg,
-        Device::Cpu,
-        None,
-    )
-    .unwrap();
+    let t = common::train_on_cpu(ModelKind::Cae, DatasetKind::Mnist, &images, &cfg).unwrap();
     let c = t.report.unwrap().collapse;
     assert!(c.detected && c.at_end && c.first_epoch == Some(5) && c.reason.is_some());
 }
@@ -161,7 +131,7 @@ fn each_model_overfits_256_real_mnist_ones() {
     for kind in ModelKind::ALL {
         let mut cfg = small_config(8, 0);
         cfg.collapse.min_steps = 24;
-        let t = train_model(kind, DatasetKind::Mnist, &images, &cfg, Device::Cpu, None)
+        let t = common::train_on_cpu(kind, DatasetKind::Mnist, &images, &cfg)
             .unwrap_or_else(|e| panic!("{kind}: {e}"));
         let r = t.report.unwrap();
         let first = r.epochs[0].recon_mse;

@@ -36,8 +36,8 @@ fn call(name: &str, op: impl FnOnce(*mut c_char, usize) -> *mut torch_sys::C_ten
 }
 
 /// LeakyReLU(`negative_slope`) in libtorch's fused kernel, differentiable. tch binds `leaky_relu`
-/// only with the default slope 0.01; PReLU with a constant slope (our previous form) ran 4x slower
-/// forward + backward and `max(x, a·x)` 20x slower (README, "Performance").
+/// only with the default slope 0.01; PReLU with a constant slope runs 4x slower forward + backward
+/// and `max(x, a·x)` 20x slower (`cargo bench --bench training -- leaky_relu`).
 pub fn leaky_relu(xs: &Tensor, negative_slope: f64) -> Tensor {
     // SAFETY: `xs.as_ptr()` is a live tch handle that the callee only reads.
     call("leaky_relu", |error, len| unsafe {

@@ -1,7 +1,7 @@
 //! Per-dataset convolutional encoder and decoder (paper Tables 1 and 2), shared by all three
 //! autoencoder types.
 //!
-//! The tables are garbled in the PDF extraction; this is our reading (issue 4). All kernels 3×3 with
+//! The tables are garbled in the PDF extraction; this is our reading (docs/reproduction.md). All kernels 3×3 with
 //! padding 1, LeakyReLU(0.2) after every layer except the last decoder layer (Sigmoid). Downsampling
 //! by stride-2 convolutions, upsampling by stride-2 transposed convolutions; the output padding is
 //! chosen to give the exact table resolutions, since a k3/s2/p1 transposed conv maps n to
@@ -40,24 +40,10 @@ use tch::{nn, Tensor};
 
 use super::aten::to_channels_last;
 use super::init::WeightInit;
-use super::layer::{forward_layers, Activation, Layer};
+pub use super::layer::ConvSpec;
+use super::layer::{forward_layers, Activation, ConvDirection, Layer};
 use super::LayerSummary;
 use crate::data::DatasetKind;
-
-/// One (transposed) convolution of a table.
-#[derive(Debug, Clone, Copy)]
-pub struct ConvSpec {
-    /// Layer name within its part (`conv1`, `deconv3`, ...).
-    pub name: &'static str,
-    /// Input channels.
-    pub in_ch: i64,
-    /// Output channels.
-    pub out_ch: i64,
-    /// Stride (1 or 2).
-    pub stride: i64,
-    /// Output padding (transposed convs only).
-    pub output_padding: i64,
-}
 
 const fn spec(
     name: &'static str,
@@ -143,17 +129,17 @@ pub fn conv_arch(dataset: DatasetKind) -> &'static ConvArch {
 #[serde(rename_all = "kebab-case")]
 pub enum ActivationLayout {
     /// NHWC (default): oneDNN convolves without reordering every activation to and from its
-    /// blocked format; training steps ran 1.09–1.19× faster on 2 CPU cores (README, "Performance";
-    /// not measured on CUDA).
+    /// blocked format; training steps run 1.09–1.19× faster on 2 CPU cores (`ci/layout_ab.sh`,
+    /// docs/performance.md; not measured on CUDA).
     #[default]
     ChannelsLast,
-    /// NCHW, libtorch's (and PyTorch's) default; aerepro's only layout before the field existed, so
-    /// a record or checkpoint without it reads as this.
+    /// NCHW, libtorch's (and PyTorch's) default. A record or checkpoint that names no layout was
+    /// written with this one, so it reads as this.
     Contiguous,
 }
 
 impl ActivationLayout {
-    /// The layout of records written before the choice was recorded.
+    /// The layout of a record or checkpoint that names none.
     pub fn unrecorded() -> ActivationLayout {
         ActivationLayout::Contiguous
     }
@@ -191,10 +177,8 @@ impl ConvEncoder {
                 Layer::conv(
                     vs,
                     "enc",
-                    s.name,
-                    s.in_ch,
-                    s.out_ch,
-                    s.stride,
+                    s,
+                    ConvDirection::Forward,
                     Activation::LeakyRelu,
                     init,
                 )
@@ -244,17 +228,7 @@ impl ConvDecoder {
                 } else {
                     Activation::LeakyRelu
                 };
-                Layer::deconv(
-                    vs,
-                    "dec",
-                    s.name,
-                    s.in_ch,
-                    s.out_ch,
-                    s.stride,
-                    s.output_padding,
-                    act,
-                    init,
-                )
+                Layer::conv(vs, "dec", s, ConvDirection::Transposed, act, init)
             })
             .collect();
         ConvDecoder {

@@ -1,8 +1,8 @@
 //! Weight initialization: an explicit, recorded choice, because it decides whether this architecture
 //! learns at all.
 //!
-//! The paper does not state its initialization. Issue 4 (an independent PyTorch build of exactly these
-//! layers, MNIST class 1): with PyTorch's default (`TorchDefault`, weights and biases uniform in
+//! The paper does not state its initialization. Measured with an independent PyTorch build of exactly
+//! these layers on MNIST class 1: with PyTorch's default (`TorchDefault`, weights and biases uniform in
 //! ±1/√fan_in, i.e. Kaiming-uniform with a = √5) the signal shrinks through the seven encoder layers
 //! until the latent code barely depends on the input (std across images ≈ 3e-4), and the models
 //! collapse. `KaimingUniform` (tch's own default for conv and linear layers, ReLU gain) keeps the

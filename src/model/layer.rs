@@ -38,7 +38,7 @@ pub enum LayerOp {
     Conv(nn::Conv2D),
     /// 3×3 transposed convolution, padding 1, with its output padding. Its bias is added outside
     /// the convolution: with it inside, libtorch runs oneDNN's reference (unvectorized) bias kernel
-    /// of transposed convolutions, 4.5 % of a CIFAR-10 VAE step (README, "Performance").
+    /// of transposed convolutions, 4.5 % of a CIFAR-10 VAE step (docs/performance.md).
     Deconv {
         /// Weight `[in, out, 3, 3]`.
         ws: Tensor,
@@ -64,6 +64,28 @@ pub struct Layer {
     pub stride: i64,
 }
 
+/// One (transposed) convolution of a table.
+#[derive(Debug, Clone, Copy)]
+pub struct ConvSpec {
+    /// Layer name within its part (`conv1`, `deconv3`, ...).
+    pub name: &'static str,
+    /// Input channels.
+    pub in_ch: i64,
+    /// Output channels.
+    pub out_ch: i64,
+    /// Stride (1 or 2).
+    pub stride: i64,
+    /// Output padding (transposed convs only).
+    pub output_padding: i64,
+}
+
+/// Whether a convolution layer is an ordinary one (encoder) or transposed (decoder).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConvDirection {
+    Forward,
+    Transposed,
+}
+
 /// Kernel size of every conv and transposed conv (paper, Sec. 3).
 pub const KERNEL_SIZE: i64 = 3;
 
@@ -71,33 +93,7 @@ pub const KERNEL_SIZE: i64 = 3;
 pub const PADDING: i64 = 1;
 
 impl Layer {
-    /// A 3×3 convolution with padding 1 and the given stride, at VarStore path `prefix.name`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn conv(
-        vs: &nn::Path,
-        prefix: &str,
-        name: &str,
-        in_ch: i64,
-        out_ch: i64,
-        stride: i64,
-        activation: Activation,
-        init: WeightInit,
-    ) -> Layer {
-        let dims = [out_ch, in_ch, KERNEL_SIZE, KERNEL_SIZE];
-        let cfg = nn::ConvConfig {
-            stride,
-            padding: PADDING,
-            ws_init: init.weight(&dims),
-            bs_init: init.conv_bias(&dims),
-            ..Default::default()
-        };
-        let op = LayerOp::Conv(nn::conv2d(
-            vs / prefix / name,
-            in_ch,
-            out_ch,
-            KERNEL_SIZE,
-            cfg,
-        ));
+    fn new(prefix: &str, name: &str, op: LayerOp, activation: Activation, stride: i64) -> Layer {
         Layer {
             name: format!("{prefix}.{name}"),
             op,
@@ -106,42 +102,53 @@ impl Layer {
         }
     }
 
-    /// A 3×3 transposed convolution with padding 1, the given stride and output padding.
-    /// Output size: `(in − 1)·stride − 2 + 3 + output_padding`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn deconv(
+    /// The 3×3 convolution `spec` (padding 1; transposed: with its output padding, output size
+    /// `(in − 1)·stride − 2 + 3 + output_padding`), at VarStore path `prefix.name`.
+    pub fn conv(
         vs: &nn::Path,
         prefix: &str,
-        name: &str,
-        in_ch: i64,
-        out_ch: i64,
-        stride: i64,
-        output_padding: i64,
+        spec: &ConvSpec,
+        direction: ConvDirection,
         activation: Activation,
         init: WeightInit,
     ) -> Layer {
-        // PyTorch/tch transposed-conv weight shape: [in, out, k, k].
-        let dims = [in_ch, out_ch, KERNEL_SIZE, KERNEL_SIZE];
-        let cfg = nn::ConvTransposeConfig {
-            stride,
-            padding: PADDING,
-            output_padding,
-            ws_init: init.weight(&dims),
-            bs_init: init.conv_bias(&dims),
-            ..Default::default()
+        let path = vs / prefix / spec.name;
+        let (stride, padding) = (spec.stride, PADDING);
+        let op = match direction {
+            ConvDirection::Forward => {
+                let dims = [spec.out_ch, spec.in_ch, KERNEL_SIZE, KERNEL_SIZE];
+                let (ws_init, bs_init) = (init.weight(&dims), init.conv_bias(&dims));
+                let cfg = nn::ConvConfig {
+                    stride,
+                    padding,
+                    ws_init,
+                    bs_init,
+                    ..Default::default()
+                };
+                LayerOp::Conv(nn::conv2d(path, spec.in_ch, spec.out_ch, KERNEL_SIZE, cfg))
+            }
+            ConvDirection::Transposed => {
+                // PyTorch/tch transposed-conv weight shape: [in, out, k, k].
+                let dims = [spec.in_ch, spec.out_ch, KERNEL_SIZE, KERNEL_SIZE];
+                let (ws_init, bs_init) = (init.weight(&dims), init.conv_bias(&dims));
+                let output_padding = spec.output_padding;
+                let cfg = nn::ConvTransposeConfig {
+                    stride,
+                    padding,
+                    output_padding,
+                    ws_init,
+                    bs_init,
+                    ..Default::default()
+                };
+                let conv = nn::conv_transpose2d(path, spec.in_ch, spec.out_ch, KERNEL_SIZE, cfg);
+                LayerOp::Deconv {
+                    ws: conv.ws,
+                    bs: conv.bs,
+                    output_padding,
+                }
+            }
         };
-        let conv = nn::conv_transpose2d(vs / prefix / name, in_ch, out_ch, KERNEL_SIZE, cfg);
-        let op = LayerOp::Deconv {
-            ws: conv.ws,
-            bs: conv.bs,
-            output_padding,
-        };
-        Layer {
-            name: format!("{prefix}.{name}"),
-            op,
-            activation,
-            stride,
-        }
+        Layer::new(prefix, spec.name, op, activation, spec.stride)
     }
 
     /// A fully connected layer.
@@ -160,12 +167,7 @@ impl Layer {
             bias: true,
         };
         let op = LayerOp::Linear(nn::linear(vs / prefix / name, in_dim, out_dim, cfg));
-        Layer {
-            name: format!("{prefix}.{name}"),
-            op,
-            activation,
-            stride: 1,
-        }
+        Layer::new(prefix, name, op, activation, 1)
     }
 
     /// Operation followed by activation.

@@ -7,7 +7,7 @@
 //! [`layer::Layer`] whose VarStore path is its name (`enc.conv1`, `bottleneck.lin1`,
 //! `dec.deconv1`, `critic.lind1`), so checkpoints are readable and summaries uniform.
 //!
-//! Our reading of the garbled tables (issue 4): 3×3 kernels with padding 1, LeakyReLU with slope
+//! Our reading of the garbled tables (docs/reproduction.md): 3×3 kernels with padding 1, LeakyReLU with slope
 //! [`LEAKY_RELU_SLOPE`] = 0.2 everywhere except the last decoder layer (Sigmoid), stride-2 convs
 //! down and stride-2 transposed convs up (output padding chosen for exact shapes, see [`conv`]),
 //! r = [`HIDDEN_DIM`] = 100, nz = [`LATENT_DIM`] = 20. Weight initialization is an explicit choice
@@ -292,7 +292,7 @@ impl Autoencoder {
 }
 
 /// Architecture summary of `kind` on `dataset` with the default [`ModelConfig`], built on a
-/// throw-away CPU VarStore. Draws initial weights from libtorch's global RNG (callers that seed
+/// temporary CPU VarStore. Draws initial weights from libtorch's global RNG (callers that seed
 /// should hold their seed lock).
 pub fn architecture_summary(dataset: DatasetKind, kind: ModelKind) -> ArchitectureSummary {
     let vs = nn::VarStore::new(Device::Cpu);

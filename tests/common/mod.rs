@@ -4,6 +4,8 @@
 use std::sync::{Mutex, MutexGuard};
 
 use aerepro::data::{default_data_dir, load_split, DatasetKind};
+use aerepro::model::ModelKind;
+use aerepro::train::{train_model, TrainConfig, TrainError, TrainedModel};
 use tch::{Kind, Tensor};
 
 /// libtorch's RNG (and its thread setting) is process-wide and cargo runs tests in parallel: every
@@ -13,6 +15,16 @@ pub static SEED_LOCK: Mutex<()> = Mutex::new(());
 /// Takes [`SEED_LOCK`] (ignoring poisoning by a failed test).
 pub fn seed_lock() -> MutexGuard<'static, ()> {
     SEED_LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Trains a fresh `kind` model on the CPU, without a progress bar.
+pub fn train_on_cpu(
+    kind: ModelKind,
+    dataset: DatasetKind,
+    images: &Tensor,
+    config: &TrainConfig,
+) -> Result<TrainedModel, TrainError> {
+    train_model(kind, dataset, images, config, tch::Device::Cpu, None)
 }
 
 /// Deterministic synthetic images in [0, 1] (blurry blobs), `[n, C, H, W]`, independent of
