@@ -10,7 +10,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::summary::ConfidenceInterval;
+use super::interval::ConfidenceInterval;
 use super::sweep::{CompensatedSum, RankedScores};
 use super::{validate_confidence, MetricsError};
 

@@ -45,6 +45,7 @@
 mod bootstrap;
 mod csv_input;
 mod delong;
+mod interval;
 mod pr;
 mod roc;
 mod summary;
@@ -56,9 +57,10 @@ use std::path::PathBuf;
 pub use bootstrap::bootstrap_average_precision_ci;
 pub use csv_input::{parse_scores_csv, read_scores_csv, LabelledScores, DEFAULT_POSITIVE_LABEL};
 pub use delong::{delong_paired_test, delong_roc_auc_ci, DelongInterval, PairedDelongTest};
+pub use interval::ConfidenceInterval;
 pub use pr::{average_precision, pr_auc_trapezoid, precision_recall_curve, PrecisionRecallCurve};
 pub use roc::{roc_auc, roc_curve, RocCurve};
-pub use summary::{summarize, summarize_csv, ConfidenceInterval, MetricsSummary, SummaryOptions};
+pub use summary::{summarize, summarize_csv, MetricsSummary, SummaryOptions};
 pub use threshold::{
     operating_point_at, threshold_at_fpr, threshold_at_normal_percentile, OperatingPoint,
 };

@@ -6,20 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use super::bootstrap::bootstrap_average_precision_ci_of_ranked;
 use super::delong::delong_roc_auc_ci;
+use super::interval::ConfidenceInterval;
 use super::pr::{average_precision_of_ranked, pr_auc_trapezoid_of_ranked};
 use super::sweep::RankedScores;
 use super::{read_scores_csv, MetricsError};
-
-/// A confidence interval and how it was obtained.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ConfidenceInterval {
-    #[serde(deserialize_with = "crate::record::f64_or_nan")]
-    pub lower: f64,
-    #[serde(deserialize_with = "crate::record::f64_or_nan")]
-    pub upper: f64,
-    pub confidence: f64,
-    pub method: String,
-}
 
 /// Options of [`summarize`]. `Default`: 95 % intervals, 1000 bootstrap resamples, seed 0.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
