@@ -335,7 +335,7 @@ fn reproduce(args: ReproduceArgs) -> anyhow::Result<()> {
     let out = args
         .out
         .clone()
-        .unwrap_or_else(|| PathBuf::from("runs").join(args.dataset.to_string().to_lowercase()));
+        .unwrap_or_else(|| PathBuf::from("runs").join(args.dataset.slug()));
     check_out_dir(&out)?;
     let data_dir = args.data.resolve();
     let options = RunOptions {

@@ -234,7 +234,7 @@ fn checkpoint_path(
 ) -> PathBuf {
     out_dir.join(run_dir::CHECKPOINTS).join(format!(
         "{}-normal{}-{}-seed{seed}.safetensors",
-        config.dataset.to_string().to_lowercase(),
+        config.dataset.slug(),
         config.normal_class,
         kind.slug()
     ))

@@ -91,6 +91,14 @@ const CIFAR10_CLASSES: [&str; 10] = [
 ];
 
 impl DatasetKind {
+    /// Lowercase name used in paths, file names and on the command line (`mnist`, `cifar10`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            DatasetKind::Mnist => "mnist",
+            DatasetKind::Cifar10 => "cifar10",
+        }
+    }
+
     /// (channels, height, width) of one image.
     pub fn image_shape(self) -> [i64; 3] {
         match self {
