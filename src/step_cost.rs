@@ -20,7 +20,7 @@ pub struct StepCostOptions {
 
 impl Default for StepCostOptions {
     /// 15 × 4 steps per model: 12 s (CIFAR-10) to 22 s (MNIST) on 2 cores; repeated measurements
-    /// of the VAE/CAE ratio then spread by about ±0.08 here (README, "Training cost").
+    /// of the VAE/CAE ratio then spread by about ±0.08 here (docs/performance.md).
     fn default() -> Self {
         StepCostOptions {
             rounds: 15,
