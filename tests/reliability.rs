@@ -298,3 +298,36 @@ fn an_os_error_is_printed_once_and_info_fails_without_data() {
         stderr_of(&info)
     );
 }
+
+/// scikit-learn's roc_auc_score / average_precision_score of these cases: single positive 0.25 /
+/// 0.25; single negative 0.75 / 0.95.
+#[test]
+fn metrics_with_a_single_positive_or_negative_report_auc_and_ap_without_an_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("scores.csv");
+    let scores = [0.1, 0.4, 0.35, 0.8, 0.5];
+    for (positive_at, roc_auc, ap, n_pos) in
+        [(vec![2], 0.25, 0.25, 1), (vec![0, 1, 3, 4], 0.75, 0.95, 4)]
+    {
+        let mut text = String::from("score,label\n");
+        for (i, s) in scores.iter().enumerate() {
+            text += &format!("{s},{}\n", u8::from(positive_at.contains(&i)));
+        }
+        std::fs::write(&csv, text).unwrap();
+        let output = run(&["metrics", "--scores", csv.to_str().unwrap()]);
+        assert!(output.status.success(), "{}", stderr_of(&output));
+        let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert!((summary["roc_auc"].as_f64().unwrap() - roc_auc).abs() < 1e-12);
+        assert!((summary["average_precision"].as_f64().unwrap() - ap).abs() < 1e-12);
+        assert_eq!(summary["n_pos"], n_pos);
+        for interval in ["roc_auc_ci", "average_precision_ci"] {
+            let ci = &summary[interval];
+            assert!(ci["lower"].is_null() && ci["upper"].is_null(), "{ci}");
+            let reason = ci["unavailable"].as_str().unwrap();
+            assert!(
+                reason.contains("needs at least 2 positive and 2 negative samples"),
+                "{reason}"
+            );
+        }
+    }
+}

@@ -63,6 +63,7 @@ pub(crate) fn bootstrap_average_precision_ci_of_ranked(
         upper: linear_quantile(&estimates, 1.0 - tail),
         confidence,
         method: BOOTSTRAP_METHOD.to_string(),
+        unavailable: None,
     })
 }
 

@@ -11,4 +11,19 @@ pub struct ConfidenceInterval {
     pub upper: f64,
     pub confidence: f64,
     pub method: String,
+    /// Why there is no interval (then `lower` and `upper` are NaN, `null` in JSON).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
+}
+
+impl ConfidenceInterval {
+    pub(crate) fn unavailable(confidence: f64, method: &str, reason: String) -> Self {
+        ConfidenceInterval {
+            lower: f64::NAN,
+            upper: f64::NAN,
+            confidence,
+            method: method.to_string(),
+            unavailable: Some(reason),
+        }
+    }
 }

@@ -4,10 +4,11 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::bootstrap::bootstrap_average_precision_ci_of_ranked;
+use super::bootstrap::{bootstrap_average_precision_ci_of_ranked, BOOTSTRAP_METHOD};
 use super::delong::delong_roc_auc_ci;
 use super::interval::ConfidenceInterval;
 use super::pr::{average_precision_of_ranked, pr_auc_trapezoid_of_ranked};
+use super::roc::roc_auc_of_ranked;
 use super::sweep::RankedScores;
 use super::{read_scores_csv, MetricsError};
 
@@ -53,34 +54,62 @@ pub struct MetricsSummary {
 }
 
 /// Computes every metric of [`MetricsSummary`], sorting the scores once for the point estimates.
-/// Needs at least two samples of each class (DeLong variance).
+/// The point estimates need one sample of each class; the intervals need two of each (the DeLong
+/// variance, a stratified bootstrap): with fewer they are marked unavailable with the reason.
 pub fn summarize(
     scores: &[f64],
     labels: &[bool],
     options: &SummaryOptions,
 ) -> Result<MetricsSummary, MetricsError> {
-    let delong = delong_roc_auc_ci(scores, labels, options.confidence)?;
     let ranked = RankedScores::new(scores, labels)?;
-    let average_precision_ci = bootstrap_average_precision_ci_of_ranked(
-        &ranked,
-        options.confidence,
-        options.bootstrap_resamples,
-        options.seed,
-    )?;
+    let (n_pos, n_neg) = (ranked.n_pos(), ranked.n_neg());
+    let (roc_auc, roc_auc_ci, roc_auc_std_error, average_precision_ci) = if n_pos < 2 || n_neg < 2 {
+        let reason = |what: &str| {
+            format!("{what} needs at least 2 positive and 2 negative samples, got {n_pos} positive and {n_neg} negative")
+        };
+        (
+            roc_auc_of_ranked(&ranked),
+            ConfidenceInterval::unavailable(
+                options.confidence,
+                "DeLong",
+                reason("the DeLong variance"),
+            ),
+            f64::NAN,
+            ConfidenceInterval::unavailable(
+                options.confidence,
+                BOOTSTRAP_METHOD,
+                reason("a stratified bootstrap"),
+            ),
+        )
+    } else {
+        let delong = delong_roc_auc_ci(scores, labels, options.confidence)?;
+        (
+            delong.auc,
+            ConfidenceInterval {
+                lower: delong.lower,
+                upper: delong.upper,
+                confidence: options.confidence,
+                method: "DeLong".to_string(),
+                unavailable: None,
+            },
+            delong.std_error,
+            bootstrap_average_precision_ci_of_ranked(
+                &ranked,
+                options.confidence,
+                options.bootstrap_resamples,
+                options.seed,
+            )?,
+        )
+    };
     Ok(MetricsSummary {
-        roc_auc: delong.auc,
-        roc_auc_ci: ConfidenceInterval {
-            lower: delong.lower,
-            upper: delong.upper,
-            confidence: options.confidence,
-            method: "DeLong".to_string(),
-        },
-        roc_auc_std_error: delong.std_error,
+        roc_auc,
+        roc_auc_ci,
+        roc_auc_std_error,
         average_precision: average_precision_of_ranked(&ranked),
         average_precision_ci,
         pr_auc_trapezoid: pr_auc_trapezoid_of_ranked(&ranked),
-        n_pos: ranked.n_pos(),
-        n_neg: ranked.n_neg(),
+        n_pos,
+        n_neg,
         bootstrap_resamples: options.bootstrap_resamples,
         seed: options.seed,
     })
