@@ -58,7 +58,15 @@ fn saved_model(dir: &Path) -> std::path::PathBuf {
     let weights = dir.join("checkpoints").join("mnist-cae.safetensors");
     checkpoint::save(&trained, &weights, "fixture").unwrap();
     let outputs = model_outputs(&trained, &images, 64).unwrap();
-    let fit = fit::fit(ModelKind::Cae, VaeLoss::default(), 784, &outputs, None).unwrap();
+    let fit = fit::fit(
+        ModelKind::Cae,
+        VaeLoss::default(),
+        784,
+        &outputs,
+        None,
+        true,
+    )
+    .unwrap();
     let thresholds = [ScoreKind::Mse, ScoreKind::LatentMahalanobis]
         .into_iter()
         .map(|score| SidecarThreshold {
@@ -229,4 +237,134 @@ fn bad_score_options_are_named() {
         assert!(!output.status.success(), "{args:?}");
         assert!(stderr.contains(message), "{args:?}: {stderr}");
     }
+}
+
+/// A real (1-epoch, CIFAR-10, VAE) `reproduce --score all --threshold-holdout 0.1`: the record holds
+/// every applicable score with a threshold chosen on the held-out slice, reads back typed, and its
+/// checkpoint scores the committed CIFAR-10 fixture batch with `aerepro score`.
+#[test]
+fn reproduce_records_every_score_and_a_held_out_threshold() {
+    use aerepro::record::{read_record, Completeness};
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let output = aerepro(&[
+        "reproduce",
+        "--dataset",
+        "cifar10",
+        "--models",
+        "vae",
+        "--epochs",
+        "1",
+        "--threads",
+        "2",
+        "--score",
+        "all",
+        "--threshold-holdout",
+        "0.1",
+        "--step-cost-rounds",
+        "0",
+        "--no-figures",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("ROC-AUC under score complexity-corrected"),
+        "{stdout}"
+    );
+
+    let record = read_record(&out.join("record.json"), Completeness::Required).unwrap();
+    assert_eq!(record.config.scoring.holdout_fraction, 0.1);
+    let scoring = record.scoring.as_ref().unwrap();
+    assert_eq!(scoring.holdout_images, 500, "10 % of the 5000 dog images");
+    let run = &record.runs[0];
+    assert_eq!(
+        run.train.n_train, 4500,
+        "the held-out slice is not trained on"
+    );
+    let report = run.scoring.as_ref().unwrap();
+    let scores: Vec<ScoreKind> = report.results.iter().map(|r| r.score).collect();
+    assert_eq!(
+        scores,
+        [
+            ScoreKind::Mse,
+            ScoreKind::NegElbo,
+            ScoreKind::Kl,
+            ScoreKind::LatentMahalanobis,
+            ScoreKind::Complexity,
+            ScoreKind::ComplexityCorrected
+        ]
+    );
+    assert!(report
+        .skipped
+        .iter()
+        .any(|s| s.contains("critic applies to the AAE only")));
+    let mse = &report.results[0];
+    for (a, b) in mse.per_class.iter().zip(&run.per_class) {
+        assert_eq!(a.metrics.roc_auc, b.metrics.roc_auc);
+    }
+    for result in &report.results {
+        let t = &result.threshold;
+        assert_eq!(t.fitted_on, ThresholdSource::HeldOut);
+        assert_eq!(t.reference_images, 500);
+        assert!(
+            t.reference_fpr <= 0.05,
+            "{}: {}",
+            result.score,
+            t.reference_fpr
+        );
+        assert_eq!(t.test.len(), 10, "nine classes and all others");
+        assert_eq!(result.per_class.len(), 9);
+    }
+    let claims: Vec<String> = scoring
+        .per_score
+        .iter()
+        .find(|s| s.score == ScoreKind::ComplexityCorrected)
+        .unwrap()
+        .claims
+        .iter()
+        .map(|c| c.id.to_string())
+        .collect();
+    assert_eq!(claims, ["C3", "C4", "C7"]);
+
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/cifar10/test_batch-10-per-class.bin"
+    );
+    let pictures = dir.path().join("pictures");
+    let output = aerepro(&[
+        "score",
+        "--checkpoint",
+        out.to_str().unwrap(),
+        "--score",
+        "all",
+        "--out",
+        pictures.to_str().unwrap(),
+        fixture,
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for score in ["mse", "neg-elbo", "complexity-corrected"] {
+        let rows: Vec<&str> = stdout
+            .lines()
+            .filter(|l| l.split_whitespace().nth(2) == Some(score))
+            .collect();
+        assert_eq!(rows.len(), 100, "{score}:\n{stdout}");
+        assert!(rows
+            .iter()
+            .all(|l| l.ends_with(" yes") || l.ends_with(" no")));
+    }
+    assert!(pictures
+        .join("test_batch-10-per-class-0.vae.error.png")
+        .is_file());
 }

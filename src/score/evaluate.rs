@@ -124,7 +124,7 @@ pub struct ScoreResult {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FitSummary {
     pub decoder_variance: Option<f64>,
-    pub mahalanobis_shrinkage: f64,
+    pub mahalanobis_shrinkage: Option<f64>,
     pub complexity: Option<ComplexityFit>,
     pub fit_images: usize,
 }
@@ -337,6 +337,7 @@ pub fn evaluate(
         pixels,
         &train_out,
         data.train_complexity.as_deref(),
+        config.scores.contains(&ScoreKind::LatentMahalanobis),
     )
     .with_context(|| format!("{kind}: fitting the scores on the normal training images"))?;
     let only_mse = config.scores.iter().all(|s| *s == ScoreKind::Mse);
@@ -402,7 +403,7 @@ pub fn evaluate(
     let report = ScoringReport {
         fit: FitSummary {
             decoder_variance: fit.decoder_variance,
-            mahalanobis_shrinkage: fit.mahalanobis.shrinkage,
+            mahalanobis_shrinkage: fit.mahalanobis.as_ref().map(|m| m.shrinkage),
             complexity: fit.complexity,
             fit_images: train_out.len(),
         },

@@ -16,24 +16,34 @@ pub struct ScoreFit {
     pub pixels: usize,
     /// VAE: σ² of the Gaussian decoder in the negative ELBO.
     pub decoder_variance: Option<f64>,
-    pub mahalanobis: MahalanobisFit,
+    /// Absent when the codes admit no fit (a collapsed model's identical codes) and the run did
+    /// not ask for the latent score.
+    pub mahalanobis: Option<MahalanobisFit>,
     /// Present when the complexity of the training images was computed.
     pub complexity: Option<ComplexityFit>,
 }
 
-/// Fits every score of a `kind` model from its pass over the normal training images.
+/// Fits every score of a `kind` model from its pass over the normal training images. The latent fit
+/// is made whenever it can be (so `aerepro score` can use it later) and is an error only when
+/// `latent_required`.
 pub fn fit(
     kind: ModelKind,
     vae_loss: VaeLoss,
     pixels: usize,
     train: &ModelOutputs,
     train_complexity: Option<&[f64]>,
+    latent_required: bool,
 ) -> anyhow::Result<ScoreFit> {
+    let mahalanobis = match latent::fit(&train.code, LATENT_DIM as usize) {
+        Ok(fit) => Some(fit),
+        Err(e) if latent_required => return Err(e),
+        Err(_) => None,
+    };
     Ok(ScoreFit {
         pixels,
         decoder_variance: (kind == ModelKind::Vae)
             .then(|| vae::decoder_variance(vae_loss, &train.mse)),
-        mahalanobis: latent::fit(&train.code, LATENT_DIM as usize)?,
+        mahalanobis,
         complexity: train_complexity
             .map(|c| complexity::fit(&train.mse, c))
             .transpose()?,
@@ -84,9 +94,14 @@ pub fn compute(
             .iter()
             .map(|c| critic::critic_score(*c))
             .collect(),
-        ScoreKind::LatentMahalanobis => (0..n)
-            .map(|i| fit.mahalanobis.distance(outputs.code_of(i)))
-            .collect(),
+        ScoreKind::LatentMahalanobis => {
+            let latent = fit.mahalanobis.as_ref().ok_or_else(|| {
+                anyhow::anyhow!("latent-mahalanobis has no fit: the training codes admitted none")
+            })?;
+            (0..n)
+                .map(|i| latent.distance(outputs.code_of(i)))
+                .collect()
+        }
         ScoreKind::Complexity => complexity()?.to_vec(),
         ScoreKind::ComplexityCorrected => {
             let regression = fit.complexity.ok_or_else(|| {
@@ -103,4 +118,78 @@ pub fn compute(
                 .collect()
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outputs(codes: Vec<f64>, mse: Vec<f64>) -> ModelOutputs {
+        ModelOutputs {
+            mse,
+            code: codes,
+            logvar: None,
+            critic: None,
+        }
+    }
+
+    #[test]
+    fn identical_codes_fail_the_latent_fit_only_when_it_is_asked_for() {
+        let collapsed = outputs(vec![0.5; 3 * LATENT_DIM as usize], vec![0.1, 0.2, 0.3]);
+        let fit = fit(
+            ModelKind::Cae,
+            VaeLoss::default(),
+            784,
+            &collapsed,
+            None,
+            false,
+        )
+        .unwrap();
+        assert!(fit.mahalanobis.is_none());
+        let err = compute(ScoreKind::LatentMahalanobis, &collapsed, &fit, None).unwrap_err();
+        assert!(err.to_string().contains("no fit"), "{err}");
+        assert_eq!(
+            compute(ScoreKind::Mse, &collapsed, &fit, None).unwrap(),
+            [0.1, 0.2, 0.3]
+        );
+        assert!(super::fit(
+            ModelKind::Cae,
+            VaeLoss::default(),
+            784,
+            &collapsed,
+            None,
+            true
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn model_specific_scores_need_their_outputs() {
+        let d = LATENT_DIM as usize;
+        let codes: Vec<f64> = (0..3 * d).map(|i| (i * 7 % 11) as f64).collect();
+        let plain = outputs(codes, vec![0.1, 0.2, 0.3]);
+        let fit = fit(ModelKind::Cae, VaeLoss::default(), 784, &plain, None, true).unwrap();
+        for score in [
+            ScoreKind::Kl,
+            ScoreKind::Critic,
+            ScoreKind::ComplexityCorrected,
+        ] {
+            assert!(compute(score, &plain, &fit, None).is_err(), "{score}");
+        }
+        let mut vae = plain.clone();
+        vae.logvar = Some(vec![0.0; 3 * d]);
+        let fit = super::fit(
+            ModelKind::Vae,
+            VaeLoss::SumSquaredError,
+            784,
+            &vae,
+            None,
+            true,
+        )
+        .unwrap();
+        let elbo = compute(ScoreKind::NegElbo, &vae, &fit, None).unwrap();
+        let kl = compute(ScoreKind::Kl, &vae, &fit, None).unwrap();
+        let expected = vae::negative_elbo(0.2, 784, 0.5, kl[1]);
+        assert!((elbo[1] - expected).abs() < 1e-9);
+    }
 }
