@@ -7,7 +7,7 @@ use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 use tch::Device;
 
-use crate::claims::{self, ClaimInputs};
+use crate::claims::{self, ClaimInputs, SeedInputs};
 use crate::data::{self, DatasetKind, NormalClassSplit, Provenance};
 use crate::lock::DirLock;
 use crate::metrics::{self, MetricsSummary, SummaryOptions};
@@ -411,28 +411,44 @@ fn paired_tests(
     split: &NormalClassSplit,
     scored: &[Scored],
 ) -> anyhow::Result<Vec<PairedComparison>> {
+    let Some(first) = scored.first() else {
+        return Ok(Vec::new());
+    };
+    let scores: Vec<(ModelKind, &[f64])> = scored
+        .iter()
+        .map(|s| (s.kind, s.scores.as_slice()))
+        .collect();
+    paired_tests_of(
+        &split.test_labels,
+        split.normal_class,
+        &anomalous_classes(split),
+        first.seed,
+        &scores,
+    )
+}
+
+/// One-sided paired DeLong tests of every ordered pair of models on every class in `classes`, from
+/// one seed's per-test-image `scores` (each in test-set order, labelled by `test_labels`).
+pub fn paired_tests_of(
+    test_labels: &[u8],
+    normal_class: u8,
+    classes: &[u8],
+    seed: u64,
+    scores: &[(ModelKind, &[f64])],
+) -> anyhow::Result<Vec<PairedComparison>> {
     let mut out = Vec::new();
-    for class in anomalous_classes(split) {
-        for a in scored {
-            for b in scored.iter().filter(|b| b.kind != a.kind) {
-                let (sa, labels) = normal_vs(
-                    &a.scores,
-                    &split.test_labels,
-                    split.normal_class,
-                    Some(class),
-                );
-                let (sb, _) = normal_vs(
-                    &b.scores,
-                    &split.test_labels,
-                    split.normal_class,
-                    Some(class),
-                );
-                let test = metrics::delong_paired_test(&sa, &sb, &labels)?;
+    for &class in classes {
+        for (a, scores_a) in scores {
+            for (b, scores_b) in scores.iter().filter(|(b, _)| b != a) {
+                let (sa, labels) = normal_vs(scores_a, test_labels, normal_class, Some(class));
+                let (sb, _) = normal_vs(scores_b, test_labels, normal_class, Some(class));
+                let test = metrics::delong_paired_test(&sa, &sb, &labels)
+                    .with_context(|| format!("paired DeLong test {a} vs {b}, class {class}"))?;
                 out.push(PairedComparison {
-                    seed: a.seed,
+                    seed,
                     class,
-                    better: a.kind,
-                    worse: b.kind,
+                    better: *a,
+                    worse: *b,
                     difference: test.difference,
                     z: test.z,
                     p_value: test.p_value,
@@ -443,22 +459,44 @@ fn paired_tests(
     Ok(out)
 }
 
-/// What the claims read from a run: mean ROC-AUCs, paired tests and the interleaved step costs.
+/// What the claims read from a run: every seed's per-class ROC-AUCs and paired tests (seeds in the
+/// order they ran), and the interleaved step costs.
 pub fn claim_inputs(
-    summary: &[SummaryRow],
+    runs: &[ModelRun],
     paired: &[PairedComparison],
     step_costs: Option<&StepCosts>,
 ) -> ClaimInputs {
     let mut inputs = ClaimInputs::default();
-    for row in summary {
-        if let Some(class) = row.class {
-            inputs.roc_auc.insert((row.kind, class), row.roc_auc.mean);
+    let mut seed_inputs = |seed: u64| -> usize {
+        match inputs.seeds.iter().position(|s| s.seed == seed) {
+            Some(i) => i,
+            None => {
+                inputs.seeds.push(SeedInputs {
+                    seed,
+                    ..SeedInputs::default()
+                });
+                inputs.seeds.len() - 1
+            }
+        }
+    };
+    let mut at = Vec::new();
+    for run in runs {
+        at.push(seed_inputs(run.seed));
+    }
+    for (run, i) in runs.iter().zip(at) {
+        for row in &run.per_class {
+            if let Some(class) = row.class {
+                inputs.seeds[i]
+                    .roc_auc
+                    .insert((run.kind, class), row.metrics.roc_auc);
+            }
         }
     }
     for p in paired {
-        inputs
-            .paired_p
-            .insert((p.class, p.better, p.worse), p.p_value);
+        if let Some(seed) = inputs.seeds.iter_mut().find(|s| s.seed == p.seed) {
+            seed.paired_p
+                .insert((p.class, p.better, p.worse), p.p_value);
+        }
     }
     if let Some(relative) = step_costs.and_then(StepCosts::relative_to_cae) {
         inputs.relative_step_cost = relative;
@@ -504,6 +542,7 @@ pub fn run(config: &ExperimentConfig, options: &RunOptions) -> anyhow::Result<Ou
     let mut first_seed = Vec::new();
     let mut first_seed_scores = Vec::new();
     for (seed_index, seed) in config.seeds.iter().enumerate() {
+        let mut this_seed = Vec::new();
         for kind in &config.models {
             let (run, scored, test_scores) =
                 run_model(config, &split, *kind, *seed, &scoring_data, options)?;
@@ -511,13 +550,15 @@ pub fn run(config: &ExperimentConfig, options: &RunOptions) -> anyhow::Result<Ou
             record.summary = summarize_runs(&record.runs);
             record.wall_seconds = started.elapsed().as_secs_f64();
             record::write_json_atomic(&record_path, &record)?;
-            if seed_index == 0 {
-                first_seed.push(scored);
-                first_seed_scores.push(test_scores);
-            }
+            this_seed.push((scored, test_scores));
+        }
+        let (scored, test_scores): (Vec<Scored>, Vec<_>) = this_seed.into_iter().unzip();
+        record.paired_tests.extend(paired_tests(&split, &scored)?);
+        if seed_index == 0 {
+            first_seed = scored;
+            first_seed_scores = test_scores;
         }
     }
-    record.paired_tests = paired_tests(&split, &first_seed)?;
     let all_models = ModelKind::ALL.iter().all(|k| config.models.contains(k));
     if all_models && config.step_cost.rounds > 0 {
         record.step_costs = Some(
@@ -532,7 +573,7 @@ pub fn run(config: &ExperimentConfig, options: &RunOptions) -> anyhow::Result<Ou
         );
     }
     let inputs = claim_inputs(
-        &record.summary,
+        &record.runs,
         &record.paired_tests,
         record.step_costs.as_ref(),
     );

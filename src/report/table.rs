@@ -1,7 +1,7 @@
 //! Tables 5/6 in the paper's layout with our numbers, the paper's, and the difference.
 use std::fmt::Write;
 
-use crate::claims::Verdict;
+use crate::claims::{Evidence, Verdict};
 use crate::model::ModelKind;
 use crate::paper;
 use crate::record::{MeanSd, RunRecord, SummaryRow};
@@ -114,6 +114,21 @@ pub fn cost_line(record: &RunRecord) -> String {
     line
 }
 
+/// The statistic a verdict rests on, its interval over seeds and the rule, in one line.
+pub fn evidence_line(evidence: &Evidence) -> String {
+    let value = evidence
+        .value
+        .map_or("not computed".to_string(), |v| format!("{v:.4}"));
+    let interval = match evidence.interval {
+        Some([lo, hi]) => format!(", 95 % interval [{lo:.4}, {hi:.4}]"),
+        None => String::new(),
+    };
+    format!(
+        "{} = {value}{interval} over {} seed(s); rule: {}",
+        evidence.statistic, evidence.n_seeds, evidence.rule
+    )
+}
+
 /// The full text report printed after `reproduce`.
 pub fn render(record: &RunRecord) -> String {
     let config = &record.config;
@@ -176,6 +191,9 @@ pub fn render(record: &RunRecord) -> String {
                 "  {} {verdict}: {}\n     measured: {}",
                 claim.id, claim.claim, claim.measured
             );
+            if let Some(evidence) = &claim.evidence {
+                let _ = writeln!(out, "     {}", evidence_line(evidence));
+            }
         }
     }
     out
