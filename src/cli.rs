@@ -47,6 +47,12 @@ pub enum Command {
     /// Reports over a finished run record.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Compare a run or sweep directory with a golden file, value by value; non-zero exit on drift
+    /// or on a changed claim verdict (docs/audit.md).
+    Audit(AuditArgs),
+    /// Write a golden file (per-seed, per-class ROC-AUC and AP, config, environment, verdicts) from
+    /// a run or sweep directory.
+    Golden(GoldenArgs),
 }
 
 #[derive(Debug, Args)]
@@ -170,6 +176,32 @@ pub struct MetricsArgs {
     pub seed: u64,
 }
 
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// A run directory, a sweep directory, or a directory of those (with --rerun: where to rerun).
+    pub source: PathBuf,
+    /// The golden file to compare with.
+    #[arg(long)]
+    pub golden: PathBuf,
+    /// First run the golden's configurations (every model and seed) into SOURCE, on the CPU.
+    #[arg(long)]
+    pub rerun: bool,
+    /// Compare only the golden's entries present in SOURCE (a spot check of some cells).
+    #[arg(long)]
+    pub partial: bool,
+    #[command(flatten)]
+    pub data: DataDirArg,
+}
+
+#[derive(Debug, Args)]
+pub struct GoldenArgs {
+    /// A run directory, a sweep directory, or a directory of those.
+    pub source: PathBuf,
+    /// The golden file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
     /// Mean ROC-AUC against training seconds per model: a table and a PNG plot.
@@ -186,6 +218,17 @@ pub enum ReportCommand {
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Audit(args) => audit(&args),
+        Command::Golden(args) => {
+            let golden = crate::audit::golden::write(&args.source, &args.out)?;
+            out!(
+                "golden: {} entries, verdicts of {} group(s), written to {}",
+                golden.entries.len(),
+                golden.verdicts.len(),
+                args.out.display()
+            );
+            Ok(())
+        }
         Command::Info(args) => info(&args),
         Command::Reproduce(args) => reproduce(args),
         Command::Score(args) => score_images(args),
@@ -213,6 +256,24 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn audit(args: &AuditArgs) -> anyhow::Result<()> {
+    let golden = crate::audit::golden::read(&args.golden)?;
+    if args.rerun {
+        crate::audit::rerun(&golden, &args.source, &args.data.resolve())?;
+    }
+    let now = crate::audit::golden::collect(&args.source)?;
+    let report = crate::audit::audit(&golden, &now, args.partial);
+    out!("{}", crate::audit::render(&report));
+    if !report.passed() {
+        anyhow::bail!(
+            "{} differs from the golden file {} (table above)",
+            args.source.display(),
+            args.golden.display()
+        );
+    }
+    Ok(())
 }
 
 fn info(args: &DataDirArg) -> anyhow::Result<()> {

@@ -1,5 +1,6 @@
 //! aerepro: reproduces, audits and extends a comparison of convolutional autoencoders (CAE, VAE, AAE)
 //! for image anomaly detection on MNIST and CIFAR-10.
+pub mod audit;
 pub mod checkpoint;
 pub mod claims;
 pub mod cli;

@@ -166,7 +166,7 @@ pub fn read_record(path: &Path, completeness: Completeness) -> anyhow::Result<Ru
             ),
             Completeness::WarnIfIncomplete => eprintln!(
                 "warning: run record {} is incomplete (complete: false): it holds only the models \
-                 finished so far, and no paired tests or claim verdicts",
+                 finished so far, and no claim verdicts",
                 path.display()
             ),
         }
@@ -203,9 +203,10 @@ pub fn parse_record(text: &str) -> anyhow::Result<RunRecord> {
     Ok(record)
 }
 
-/// The run records under `path`: the file itself, a run directory's `record.json`, or every finished
+/// The run records under `path`: the file itself, a run directory's `record.json`, every finished
 /// cell of a sweep directory (`cells/<id>/record.json` whose `cell.json` commit marker exists; an
-/// unfinished cell is reported on stderr and skipped). Sorted by path.
+/// unfinished cell is reported on stderr and skipped), or those of each run or sweep directory
+/// directly inside `path`. Sorted by path.
 pub fn record_paths(path: &Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
     if path.is_file() {
         return Ok(vec![path.to_path_buf()]);
@@ -241,11 +242,28 @@ pub fn record_paths(path: &Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
         }
         return Ok(found);
     }
-    bail!(
-        "{} is neither a run record, a run directory with record.json, nor a sweep directory \
-         with cells/",
-        path.display()
-    )
+    let mut found = Vec::new();
+    if path.is_dir() {
+        for entry in
+            std::fs::read_dir(path).with_context(|| format!("listing {}", path.display()))?
+        {
+            let sub = entry
+                .with_context(|| format!("listing {}", path.display()))?
+                .path();
+            if sub.join("record.json").is_file() || sub.join("cells").is_dir() {
+                found.extend(record_paths(&sub)?);
+            }
+        }
+    }
+    if found.is_empty() {
+        bail!(
+            "{} is neither a run record, a run directory with record.json, a sweep directory \
+             with cells/, nor a directory of those",
+            path.display()
+        );
+    }
+    found.sort();
+    Ok(found)
 }
 
 /// Version 1 ran its paired tests on the first seed only. The record keeps `schema_version: 1`, so

@@ -1,0 +1,362 @@
+//! Golden records: the per-seed, per-class ROC-AUC and AP of a set of runs, with the configuration and
+//! the environment that determines their bits, and the claim verdicts over their seeds
+//! (`golden/*.json`, written by `aerepro golden`, read by `aerepro audit`).
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+
+use crate::claims::{self, ClaimInputs, ClaimVerdict, SeedInputs};
+use crate::data::DatasetKind;
+use crate::experiment::{self, ExperimentConfig};
+use crate::model::{ActivationLayout, ModelKind};
+use crate::record::{self, Completeness, PairedComparison, RunRecord};
+use crate::step_cost::StepCostOptions;
+
+/// The golden-file format version this build writes and reads.
+pub const GOLDEN_VERSION: u32 = 1;
+
+/// A golden file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Golden {
+    pub golden_version: u32,
+    /// What it was generated from (for the reader; not compared).
+    pub source: String,
+    pub entries: Vec<Entry>,
+    /// Claim verdicts over the seeds of each (dataset, normal class) group that has the paper's
+    /// setup (all three models for every seed); the timing claim C6 is left out.
+    pub verdicts: Vec<GroupVerdicts>,
+}
+
+/// One trained model of one seed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub dataset: DatasetKind,
+    pub normal_class: u8,
+    pub model: ModelKind,
+    pub seed: u64,
+    /// The run's configuration, reduced to this model and seed (see [`normalized_config`]).
+    pub config: ExperimentConfig,
+    pub environment: BitEnvironment,
+    pub per_class: Vec<ClassValues>,
+}
+
+impl Entry {
+    pub fn key(&self) -> EntryKey {
+        (self.dataset, self.normal_class, self.model, self.seed)
+    }
+
+    pub fn label(&self) -> String {
+        format!(
+            "{} {} {} seed {}",
+            self.dataset,
+            self.dataset.class_names()[self.normal_class as usize],
+            self.model,
+            self.seed
+        )
+    }
+}
+
+pub type EntryKey = (DatasetKind, u8, ModelKind, u64);
+
+/// What decides the bits of a result besides the code and the configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BitEnvironment {
+    /// The aerepro commit that produced the values (recorded, not matched: a change of code is
+    /// what the audit is there to catch).
+    pub git_commit: Option<String>,
+    pub libtorch_version: String,
+    pub libtorch_variant: String,
+    pub device: String,
+    pub threads: i32,
+    pub layout: ActivationLayout,
+    /// The CPU flags oneDNN dispatches on (empty: not recorded, a version-1 record).
+    pub cpu_features: Vec<String>,
+}
+
+impl BitEnvironment {
+    fn of(record: &RunRecord) -> BitEnvironment {
+        BitEnvironment {
+            git_commit: record.environment.git_commit.clone(),
+            libtorch_version: record.environment.libtorch_version.clone(),
+            libtorch_variant: record.environment.libtorch_variant.clone(),
+            device: record.device.clone(),
+            threads: record.environment.threads,
+            layout: record.config.train.model.layout,
+            cpu_features: record.environment.cpu_features.clone(),
+        }
+    }
+
+    /// Whether two runs in these environments compute the same bits from the same code and
+    /// configuration: the same libtorch build, device, thread count, activation layout and CPU
+    /// features (both recorded).
+    pub fn same_bits(&self, other: &BitEnvironment) -> bool {
+        !self.cpu_features.is_empty()
+            && self.libtorch_version == other.libtorch_version
+            && self.libtorch_variant == other.libtorch_variant
+            && self.device == other.device
+            && self.threads == other.threads
+            && self.layout == other.layout
+            && self.cpu_features == other.cpu_features
+    }
+}
+
+/// ROC-AUC and average precision of normal vs one class (NaN, written `null`, when undefined).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassValues {
+    pub class: u8,
+    pub name: String,
+    #[serde(deserialize_with = "record::f64_or_nan")]
+    pub roc_auc: f64,
+    #[serde(deserialize_with = "record::f64_or_nan")]
+    pub average_precision: f64,
+}
+
+/// The claim verdicts of one (dataset, normal class) over its seeds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupVerdicts {
+    pub dataset: DatasetKind,
+    pub normal_class: u8,
+    pub seeds: Vec<u64>,
+    pub claims: Vec<ClaimVerdict>,
+}
+
+/// The configuration of one model and seed of a run: `models` and `seeds` reduced to it, and the
+/// step-cost timing (which does not touch the results) set to its default, so that a multi-seed run
+/// and a sweep cell of the same settings compare equal.
+pub fn normalized_config(
+    config: &ExperimentConfig,
+    model: ModelKind,
+    seed: u64,
+) -> ExperimentConfig {
+    ExperimentConfig {
+        models: vec![model],
+        seeds: vec![seed],
+        step_cost: StepCostOptions::default(),
+        ..config.clone()
+    }
+}
+
+/// Per-test-image scores a sweep cell writes beside its record (`scores.json`).
+#[derive(Debug, Deserialize)]
+struct CellScores {
+    dataset: DatasetKind,
+    normal_class: u8,
+    model: ModelKind,
+    seed: u64,
+    test_labels: Vec<u8>,
+    scores: Vec<f64>,
+}
+
+/// Everything read from a run or sweep directory: the entries and the paired tests per group.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub entries: Vec<Entry>,
+    paired: BTreeMap<(DatasetKind, u8), Vec<PairedComparison>>,
+}
+
+/// Reads every finished run record under `source` (see [`record::record_paths`]); refuses an
+/// unfinished record and two records of the same (dataset, normal class, model, seed). Paired tests
+/// come from the records, or, for a sweep's one-model cells, from their `scores.json`.
+pub fn collect(source: &Path) -> anyhow::Result<Collected> {
+    let mut collected = Collected::default();
+    let mut cell_scores: BTreeMap<(DatasetKind, u8, u64), Vec<CellScores>> = BTreeMap::new();
+    for path in record::record_paths(source)? {
+        let record = record::read_record(&path, Completeness::Required)?;
+        for run in &record.runs {
+            let entry = Entry {
+                dataset: record.config.dataset,
+                normal_class: record.config.normal_class,
+                model: run.kind,
+                seed: run.seed,
+                config: normalized_config(&record.config, run.kind, run.seed),
+                environment: BitEnvironment::of(&record),
+                per_class: run
+                    .per_class
+                    .iter()
+                    .filter_map(|c| {
+                        Some(ClassValues {
+                            class: c.class?,
+                            name: c.name.clone(),
+                            roc_auc: c.metrics.roc_auc,
+                            average_precision: c.metrics.average_precision,
+                        })
+                    })
+                    .collect(),
+            };
+            if collected.entries.iter().any(|e| e.key() == entry.key()) {
+                bail!(
+                    "{}: {} appears in two records under {}",
+                    path.display(),
+                    entry.label(),
+                    source.display()
+                );
+            }
+            collected.entries.push(entry);
+        }
+        let group = (record.config.dataset, record.config.normal_class);
+        collected
+            .paired
+            .entry(group)
+            .or_default()
+            .extend(record.paired_tests.iter().cloned());
+        let scores_path = path.with_file_name("scores.json");
+        if record.runs.len() == 1 && scores_path.is_file() {
+            let text = std::fs::read_to_string(&scores_path)
+                .with_context(|| format!("reading {}", scores_path.display()))?;
+            let scores: CellScores = serde_json::from_str(&text).with_context(|| {
+                format!("{} is not a sweep cell's scores", scores_path.display())
+            })?;
+            cell_scores
+                .entry((scores.dataset, scores.normal_class, scores.seed))
+                .or_default()
+                .push(scores);
+        }
+    }
+    for ((dataset, normal_class, seed), cells) in cell_scores {
+        if cells.len() < 2 {
+            continue;
+        }
+        let labels = &cells[0].test_labels;
+        if cells.iter().any(|c| &c.test_labels != labels) {
+            bail!("sweep cells of {dataset} seed {seed} were scored on different test sets");
+        }
+        let mut scores: Vec<(ModelKind, &[f64])> = cells
+            .iter()
+            .map(|c| (c.model, c.scores.as_slice()))
+            .collect();
+        scores.sort_by_key(|(m, _)| *m);
+        let classes: Vec<u8> = (0..dataset.class_names().len() as u8)
+            .filter(|c| *c != normal_class)
+            .collect();
+        let tests = experiment::paired_tests_of(labels, normal_class, &classes, seed, &scores)?;
+        collected
+            .paired
+            .entry((dataset, normal_class))
+            .or_default()
+            .extend(tests);
+    }
+    collected.entries.sort_by_key(Entry::key);
+    Ok(collected)
+}
+
+impl Collected {
+    /// Claim verdicts over seeds of every group with the paper's setup (its normal class, all three
+    /// models for every seed), C6 left out (no timing here).
+    pub fn verdicts(&self) -> Vec<GroupVerdicts> {
+        let mut groups: BTreeMap<(DatasetKind, u8), Vec<&Entry>> = BTreeMap::new();
+        for entry in &self.entries {
+            groups
+                .entry((entry.dataset, entry.normal_class))
+                .or_default()
+                .push(entry);
+        }
+        let mut out = Vec::new();
+        for ((dataset, normal_class), entries) in groups {
+            if normal_class != dataset.paper_normal_class() {
+                continue;
+            }
+            let mut seeds: Vec<u64> = entries.iter().map(|e| e.seed).collect();
+            seeds.sort();
+            seeds.dedup();
+            let complete = seeds.iter().all(|seed| {
+                ModelKind::ALL
+                    .iter()
+                    .all(|m| entries.iter().any(|e| e.seed == *seed && e.model == *m))
+            });
+            if !complete {
+                continue;
+            }
+            let paired = self.paired.get(&(dataset, normal_class));
+            let inputs = ClaimInputs {
+                seeds: seeds
+                    .iter()
+                    .map(|seed| SeedInputs {
+                        seed: *seed,
+                        roc_auc: entries
+                            .iter()
+                            .filter(|e| e.seed == *seed)
+                            .flat_map(|e| {
+                                e.per_class.iter().map(|c| ((e.model, c.class), c.roc_auc))
+                            })
+                            .collect(),
+                        paired_p: paired
+                            .into_iter()
+                            .flatten()
+                            .filter(|p| p.seed == *seed)
+                            .map(|p| ((p.class, p.better, p.worse), p.p_value))
+                            .collect(),
+                    })
+                    .collect(),
+                relative_step_cost: BTreeMap::new(),
+            };
+            let claims = claims::evaluate(dataset, &inputs)
+                .into_iter()
+                .filter(|c| c.id != "C6")
+                .collect();
+            out.push(GroupVerdicts {
+                dataset,
+                normal_class,
+                seeds,
+                claims,
+            });
+        }
+        out
+    }
+
+    pub fn into_golden(self, source: &Path) -> Golden {
+        Golden {
+            golden_version: GOLDEN_VERSION,
+            source: source.display().to_string(),
+            verdicts: self.verdicts(),
+            entries: self.entries,
+        }
+    }
+}
+
+/// Writes the golden file of the runs under `source` to `out` (atomically).
+pub fn write(source: &Path, out: &Path) -> anyhow::Result<Golden> {
+    let golden = collect(source)?.into_golden(source);
+    if golden.entries.is_empty() {
+        bail!("no trained model under {}", source.display());
+    }
+    record::write_json_atomic(out, &golden)?;
+    Ok(golden)
+}
+
+/// Reads a golden file, refusing another format version.
+pub fn read(path: &Path) -> anyhow::Result<Golden> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("golden file {} is not JSON", path.display()))?;
+    match value
+        .get("golden_version")
+        .and_then(serde_json::Value::as_u64)
+    {
+        Some(v) if v == u64::from(GOLDEN_VERSION) => {}
+        other => bail!(
+            "golden file {}: golden_version is {}, this aerepro reads {GOLDEN_VERSION}",
+            path.display(),
+            other.map_or("missing".to_string(), |v| v.to_string())
+        ),
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        anyhow::anyhow!(
+            "golden file {}: field `{}`: {}",
+            path.display(),
+            e.path(),
+            e.inner()
+        )
+    })
+}
+
+/// Where `aerepro audit --rerun` puts each rerun group's run directory under `out`.
+pub fn rerun_dir(out: &Path, dataset: DatasetKind, normal_class: u8) -> PathBuf {
+    out.join(format!(
+        "{}-{}",
+        dataset.to_string().to_lowercase().replace('-', ""),
+        dataset.class_names()[normal_class as usize]
+    ))
+}

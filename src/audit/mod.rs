@@ -1,0 +1,409 @@
+//! `aerepro audit`: compares the results under a run or sweep directory with a golden file, value by
+//! value and verdict by verdict (docs/audit.md).
+//!
+//! A value must be equal bit for bit when the entry's configuration and bit environment
+//! ([`golden::BitEnvironment::same_bits`]) match the golden's; otherwise it may differ by the golden's
+//! seed spread ([`allowed_drift`]). A claim verdict must not change.
+pub mod golden;
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+use crate::claims::Verdict;
+use crate::data::DatasetKind;
+use crate::experiment::{self, RunOptions};
+use crate::model::ModelKind;
+use golden::{Collected, Entry, Golden};
+
+/// The smallest drift allowed outside exact mode: the precision of the printed tables.
+pub const MIN_ALLOWED_DRIFT: f64 = 1e-4;
+
+/// Which metric of a class a row compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    RocAuc,
+    AveragePrecision,
+}
+
+impl Metric {
+    fn name(self) -> &'static str {
+        match self {
+            Metric::RocAuc => "ROC-AUC",
+            Metric::AveragePrecision => "AP",
+        }
+    }
+
+    fn of(self, values: &golden::ClassValues) -> f64 {
+        match self {
+            Metric::RocAuc => values.roc_auc,
+            Metric::AveragePrecision => values.average_precision,
+        }
+    }
+}
+
+/// One compared value that differs from the golden (or is missing).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriftRow {
+    pub cell: String,
+    pub golden: f64,
+    /// None: the value is missing now.
+    pub now: Option<f64>,
+    pub allowed: f64,
+    /// Whether the entry was compared exactly (same configuration and bit environment).
+    pub exact: bool,
+}
+
+impl DriftRow {
+    pub fn delta(&self) -> Option<f64> {
+        self.now.map(|now| now - self.golden)
+    }
+
+    /// Beyond what is allowed (NaN equals NaN: both undefined).
+    pub fn drifted(&self) -> bool {
+        match self.now {
+            None => true,
+            Some(now) if now.is_nan() || self.golden.is_nan() => {
+                now.is_nan() != self.golden.is_nan()
+            }
+            Some(now) => (now - self.golden).abs() > self.allowed,
+        }
+    }
+}
+
+/// A claim whose verdict differs from the golden's (or cannot be judged now).
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerdictChange {
+    pub group: String,
+    pub id: String,
+    pub golden: Verdict,
+    pub now: Option<Verdict>,
+}
+
+/// What an audit found.
+#[derive(Debug, Clone, Default)]
+pub struct AuditReport {
+    /// Values compared.
+    pub compared: usize,
+    /// Entries compared exactly, and within the seed spread.
+    pub exact_entries: usize,
+    pub tolerance_entries: usize,
+    /// Every compared value that is not bit-identical to the golden's, and every missing one.
+    pub rows: Vec<DriftRow>,
+    pub verdict_changes: Vec<VerdictChange>,
+    /// Why an entry was not compared exactly, and anything else the reader should know.
+    pub notes: Vec<String>,
+}
+
+impl AuditReport {
+    pub fn passed(&self) -> bool {
+        self.verdict_changes.is_empty() && !self.rows.iter().any(DriftRow::drifted)
+    }
+}
+
+/// Half-width of the 95 % prediction interval of one new seed's value from the golden's seeds of the
+/// same (dataset, normal class, model) and class: t(0.975, n−1) · sd · √(1 + 1/n), at least
+/// [`MIN_ALLOWED_DRIFT`]. None with fewer than two seeds (no spread to derive it from).
+pub fn allowed_drift(seed_values: &[f64]) -> Option<f64> {
+    let values: Vec<f64> = seed_values
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
+    let n = values.len();
+    if n < 2 {
+        return None;
+    }
+    let mean = values.iter().sum::<f64>() / n as f64;
+    let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
+    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
+        .ok()?
+        .inverse_cdf(0.975);
+    Some((t * sd * (1.0 + 1.0 / n as f64).sqrt()).max(MIN_ALLOWED_DRIFT))
+}
+
+fn config_difference(golden: &Entry, now: &Entry) -> Option<String> {
+    if golden.config == now.config {
+        return None;
+    }
+    let a = serde_json::to_value(&golden.config).unwrap_or_default();
+    let b = serde_json::to_value(&now.config).unwrap_or_default();
+    let mut differing = Vec::new();
+    diff_paths("config", &a, &b, &mut differing);
+    Some(differing.join(", "))
+}
+
+fn diff_paths(at: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut Vec<String>) {
+    match (a, b) {
+        (serde_json::Value::Object(x), serde_json::Value::Object(y)) => {
+            for key in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
+                let null = serde_json::Value::Null;
+                diff_paths(
+                    &format!("{at}.{key}"),
+                    x.get(key).unwrap_or(&null),
+                    y.get(key).unwrap_or(&null),
+                    out,
+                );
+            }
+        }
+        _ if a != b => out.push(format!("{at} {a} -> {b}")),
+        _ => {}
+    }
+}
+
+/// Compares `now` with `golden`. With `partial`, golden entries absent now are skipped (a spot check
+/// of some cells) and verdicts are compared only for groups complete now.
+pub fn audit(golden: &Golden, now: &Collected, partial: bool) -> AuditReport {
+    let mut report = AuditReport::default();
+    let by_key: BTreeMap<_, &Entry> = now.entries.iter().map(|e| (e.key(), e)).collect();
+    for entry in &golden.entries {
+        let Some(current) = by_key.get(&entry.key()) else {
+            if partial {
+                continue;
+            }
+            report.notes.push(format!("{}: missing now", entry.label()));
+            for class in &entry.per_class {
+                for metric in [Metric::RocAuc, Metric::AveragePrecision] {
+                    report.rows.push(DriftRow {
+                        cell: format!("{} / {} {}", entry.label(), class.name, metric.name()),
+                        golden: metric.of(class),
+                        now: None,
+                        allowed: 0.0,
+                        exact: true,
+                    });
+                }
+            }
+            continue;
+        };
+        let config_difference = config_difference(entry, current);
+        let same_bits = entry.environment.same_bits(&current.environment);
+        let exact = config_difference.is_none() && same_bits;
+        if exact {
+            report.exact_entries += 1;
+        } else {
+            report.tolerance_entries += 1;
+            let why = match (&config_difference, same_bits) {
+                (Some(d), _) => format!("configuration differs: {d}"),
+                (None, _) => "environment differs (libtorch, device, threads, layout or CPU features, or features not recorded)".to_string(),
+            };
+            report.notes.push(format!(
+                "{}: within the seed spread, not exact: {why}",
+                entry.label()
+            ));
+        }
+        let seed_values = |class: u8, metric: Metric| -> Vec<f64> {
+            golden
+                .entries
+                .iter()
+                .filter(|e| {
+                    (e.dataset, e.normal_class, e.model)
+                        == (entry.dataset, entry.normal_class, entry.model)
+                })
+                .flat_map(|e| {
+                    e.per_class
+                        .iter()
+                        .filter(|c| c.class == class)
+                        .map(|c| metric.of(c))
+                })
+                .collect()
+        };
+        for class in &entry.per_class {
+            let now_class = current.per_class.iter().find(|c| c.class == class.class);
+            for metric in [Metric::RocAuc, Metric::AveragePrecision] {
+                report.compared += 1;
+                let golden_value = metric.of(class);
+                let now_value = now_class.map(|c| metric.of(c));
+                let allowed = if exact {
+                    0.0
+                } else {
+                    allowed_drift(&seed_values(class.class, metric)).unwrap_or(0.0)
+                };
+                let identical = now_value.is_some_and(|v| {
+                    v.to_bits() == golden_value.to_bits() || (v.is_nan() && golden_value.is_nan())
+                });
+                if !identical {
+                    report.rows.push(DriftRow {
+                        cell: format!("{} / {} {}", entry.label(), class.name, metric.name()),
+                        golden: golden_value,
+                        now: now_value,
+                        allowed,
+                        exact,
+                    });
+                }
+            }
+        }
+    }
+    if report.tolerance_entries > 0 && golden_seed_counts(golden).values().any(|n| *n < 2) {
+        report.notes.push(
+            "a golden group with one seed has no spread: its values must match exactly".into(),
+        );
+    }
+    compare_verdicts(golden, now, partial, &mut report);
+    report
+}
+
+fn golden_seed_counts(golden: &Golden) -> BTreeMap<(DatasetKind, u8, ModelKind), usize> {
+    let mut counts = BTreeMap::new();
+    for e in &golden.entries {
+        *counts
+            .entry((e.dataset, e.normal_class, e.model))
+            .or_default() += 1;
+    }
+    counts
+}
+
+fn compare_verdicts(golden: &Golden, now: &Collected, partial: bool, report: &mut AuditReport) {
+    let now_verdicts = now.verdicts();
+    for group in &golden.verdicts {
+        let name = format!(
+            "{} {}",
+            group.dataset,
+            group.dataset.class_names()[group.normal_class as usize]
+        );
+        let current = now_verdicts.iter().find(|g| {
+            (g.dataset, g.normal_class, &g.seeds)
+                == (group.dataset, group.normal_class, &group.seeds)
+        });
+        if current.is_none() && partial {
+            report.notes.push(format!(
+                "{name}: verdicts not compared (not every seed and model present)"
+            ));
+            continue;
+        }
+        for claim in &group.claims {
+            let now = current.and_then(|g| g.claims.iter().find(|c| c.id == claim.id));
+            if now.map(|c| c.verdict) != Some(claim.verdict) {
+                report.verdict_changes.push(VerdictChange {
+                    group: name.clone(),
+                    id: claim.id.clone(),
+                    golden: claim.verdict,
+                    now: now.map(|c| c.verdict),
+                });
+            }
+        }
+    }
+}
+
+fn fmt_value(v: Option<f64>) -> String {
+    match v {
+        None => "missing".into(),
+        Some(v) if v.is_nan() => "undefined".into(),
+        Some(v) => format!("{v:.6}"),
+    }
+}
+
+/// The drift table and verdict changes, as printed by `aerepro audit`.
+pub fn render(report: &AuditReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} values compared ({} entries exactly, {} within the golden's seed spread); {} differ, {} beyond what is allowed",
+        report.compared,
+        report.exact_entries,
+        report.tolerance_entries,
+        report.rows.len(),
+        report.rows.iter().filter(|r| r.drifted()).count()
+    );
+    if !report.rows.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{:<48} {:>10} {:>10} {:>10} {:>9}  ",
+            "cell", "golden", "now", "delta", "allowed"
+        );
+        for row in &report.rows {
+            let _ = writeln!(
+                out,
+                "{:<48} {:>10} {:>10} {:>10} {:>9}  {}",
+                row.cell,
+                fmt_value(Some(row.golden)),
+                fmt_value(row.now),
+                row.delta().map_or("-".into(), |d| format!("{d:+.6}")),
+                if row.exact {
+                    "exact".to_string()
+                } else {
+                    format!("{:.6}", row.allowed)
+                },
+                if row.drifted() { "DRIFT" } else { "ok" }
+            );
+        }
+    }
+    for change in &report.verdict_changes {
+        let _ = writeln!(
+            out,
+            "VERDICT CHANGED: {} {}: golden {}, now {}",
+            change.group,
+            change.id,
+            change.golden,
+            change
+                .now
+                .map_or("not judged (missing models or seeds)".to_string(), |v| v
+                    .to_string())
+        );
+    }
+    for note in &report.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
+    let _ = writeln!(
+        out,
+        "audit {}",
+        if report.passed() { "passed" } else { "FAILED" }
+    );
+    out
+}
+
+/// Runs the golden's configurations again into run directories under `out` (one per dataset and
+/// normal class, every model and seed of the golden's), on the CPU.
+pub fn rerun(golden: &Golden, out: &Path, data_dir: &Path) -> anyhow::Result<()> {
+    let mut groups: BTreeMap<(DatasetKind, u8), Vec<&Entry>> = BTreeMap::new();
+    for entry in &golden.entries {
+        groups
+            .entry((entry.dataset, entry.normal_class))
+            .or_default()
+            .push(entry);
+    }
+    for ((dataset, normal_class), entries) in groups {
+        let first = entries[0];
+        let mut config = first.config.clone();
+        for entry in &entries {
+            if golden::normalized_config(&config, entry.model, entry.seed) != entry.config {
+                bail!(
+                    "the golden's {} has another configuration than {}: rerun them separately",
+                    entry.label(),
+                    first.label()
+                );
+            }
+        }
+        config.models = ModelKind::ALL
+            .into_iter()
+            .filter(|m| entries.iter().any(|e| e.model == *m))
+            .collect();
+        config.seeds = entries.iter().map(|e| e.seed).collect();
+        config.seeds.sort();
+        config.seeds.dedup();
+        config.step_cost.rounds = 0;
+        let dir = golden::rerun_dir(out, dataset, normal_class);
+        eprintln!(
+            "rerunning {dataset} {}: models {:?}, seeds {:?}, {} epoch(s), {:?} threads, into {}",
+            dataset.class_names()[normal_class as usize],
+            config.models,
+            config.seeds,
+            config.train.epochs,
+            config.train.threads,
+            dir.display()
+        );
+        let options = RunOptions {
+            out_dir: &dir,
+            data_dir,
+            device: tch::Device::Cpu,
+            resume: false,
+            force: false,
+            show_progress: false,
+        };
+        experiment::run(&config, &options)
+            .with_context(|| format!("rerunning the golden's {dataset} configuration"))?;
+    }
+    Ok(())
+}
