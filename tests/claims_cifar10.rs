@@ -1,12 +1,13 @@
-//! The paper's CIFAR-10 claims (Table 6), each its own test, on one seeded `--budget ci` run of the real
-//! pipeline (CIFAR-10 JPEG-q75 rebuild unless the official files are present, normal class dog, all
-//! three models, 2 threads).
+//! The paper's CIFAR-10 claims (Table 6), each its own test, judged over seeds 0, 1, 2 of the real
+//! pipeline at `--budget ci` (CIFAR-10 JPEG-q75 rebuild unless the official files are present, normal
+//! class dog, all three models, 2 threads; rules in docs/claims.md).
 mod claims_common;
 
 use aerepro::claims;
+use aerepro::claims::Verdict;
 use aerepro::data::DatasetKind;
 use aerepro::model::ModelKind;
-use claims_common::{assert_claim, ledger, outcome};
+use claims_common::{assert_claim, assert_verdict, ledger, outcome};
 
 fn run() -> &'static claims_common::ClaimRun {
     outcome(DatasetKind::Cifar10)
@@ -22,28 +23,30 @@ fn c4_cifar_bird_cat_deer_among_four_worst_for_every_model() {
     assert_claim(&claims::c4_cifar_animals_worst(&run().inputs));
 }
 
-/// The paper's C5, as it states it. Refuted at `--budget ci` (README, Results).
+/// The paper's C5, as it states it. Unresolved over seeds (docs/claims.md).
 #[test]
-#[ignore = "refuted at --budget ci: the AAE beats both CAE and VAE with paired-DeLong p < 0.05 on cat by 0.005 ROC-AUC (on automobile, cat, deer and frog by 0.003-0.008 before float-rounding-level changes: the list moves, the refutation stays)"]
+#[ignore = "unresolved over seeds 0-2: the AAE beats both other models with paired-DeLong p < 0.05 on some classes in some seeds, by under 0.01 ROC-AUC, but on no class in every seed after Holm correction"]
 fn c5_cifar_aae_never_significantly_best() {
     assert_claim(&claims::c5_cifar_aae_never_significantly_best(
         &run().inputs,
     ));
 }
 
-/// What we measured instead: the AAE is significantly best on some classes, but every such win is by
-/// less than 0.01 ROC-AUC (the three models' scores are so correlated that tiny gaps are significant).
+/// What we measured instead: the AAE's significant wins within a seed are all below 0.01 ROC-AUC
+/// (the three models' scores are so correlated that tiny gaps are significant), and none holds in
+/// every seed after correction for the classes tested.
 #[test]
-fn c5_refuted_aae_significantly_best_on_some_classes_by_under_0_01() {
-    let verdict = claims::c5_cifar_aae_never_significantly_best(&run().inputs);
-    assert!(!verdict.holds(), "C5 now holds: {}", verdict.measured);
+fn c5_unresolved_aae_wins_within_a_seed_are_under_0_01_and_do_not_hold_across_seeds() {
+    assert_verdict(
+        &claims::c5_cifar_aae_never_significantly_best(&run().inputs),
+        Verdict::Unresolved,
+    );
     let significant_aae_wins: Vec<_> = run()
         .record
         .paired_tests
         .iter()
         .filter(|p| p.better == ModelKind::Aae && p.p_value < claims::SIGNIFICANCE)
         .collect();
-    assert!(!significant_aae_wins.is_empty());
     for win in significant_aae_wins {
         assert!(win.difference < 0.01, "{win:?}");
     }
@@ -67,21 +70,32 @@ fn c6_unresolved_vae_step_ties_cae_aae_step_costs_most() {
 
 /// The paper's C7, as it states it. Refuted at `--budget ci` (README, Results).
 #[test]
-#[ignore = "refuted at --budget ci: bird, cat, deer and frog have ROC-AUC 0.36-0.49 (below chance) for every model"]
+#[ignore = "refuted over seeds 0-2 at --budget ci: bird, cat, deer and frog have ROC-AUC below chance for every model"]
 fn c7_cifar_every_roc_auc_between_0_50_and_0_80() {
     assert_claim(&claims::c7_cifar_moderate(&run().inputs));
 }
 
 /// What we measured instead: bird, cat, deer and frog images are reconstructed *better* than dogs
-/// (ROC-AUC < 0.5) by every model; every other class lies in the paper's band.
+/// (ROC-AUC < 0.5) by every model in every seed; every other class lies in the paper's band.
 #[test]
 fn c7_refuted_bird_cat_deer_frog_below_chance_for_every_model() {
+    assert_verdict(&claims::c7_cifar_moderate(&run().inputs), Verdict::Refuted);
     const BELOW_CHANCE: [u8; 4] = [2, 3, 4, 6];
-    for ((model, class), auc) in &run().inputs.roc_auc {
-        if BELOW_CHANCE.contains(class) {
-            assert!(*auc < 0.5, "{model} class {class}: {auc}");
-        } else {
-            assert!((0.5..=0.8).contains(auc), "{model} class {class}: {auc}");
+    for seed in &run().inputs.seeds {
+        for ((model, class), auc) in &seed.roc_auc {
+            if BELOW_CHANCE.contains(class) {
+                assert!(
+                    *auc < 0.5,
+                    "seed {} {model} class {class}: {auc}",
+                    seed.seed
+                );
+            } else {
+                assert!(
+                    (0.5..=0.8).contains(auc),
+                    "seed {} {model} class {class}: {auc}",
+                    seed.seed
+                );
+            }
         }
     }
 }

@@ -1,10 +1,12 @@
-//! The paper's MNIST claims (Table 5), each its own test, on one seeded `--budget ci` run of the real
-//! pipeline (real MNIST, normal class 1, all three models, 2 threads).
+//! The paper's MNIST claims (Table 5), each its own test, judged over seeds 0, 1, 2 of the real
+//! pipeline at `--budget ci` (real MNIST, normal class 1, all three models, 2 threads; rules in
+//! docs/claims.md).
 mod claims_common;
 
 use aerepro::claims;
+use aerepro::claims::Verdict;
 use aerepro::data::DatasetKind;
-use claims_common::{assert_claim, ledger, outcome};
+use claims_common::{assert_claim, assert_verdict, ledger, outcome};
 
 fn run() -> &'static claims_common::ClaimRun {
     outcome(DatasetKind::Mnist)
@@ -15,9 +17,20 @@ fn c1_mnist_every_class_roc_auc_at_least_0_96() {
     assert_claim(&claims::c1_mnist_all_high(&run().inputs));
 }
 
+/// The paper's C2, as it states it. Unresolved over seeds (docs/claims.md, README).
 #[test]
+#[ignore = "unresolved over seeds 0-2: the gaps between the hardest classes are 4th-decimal ROC-AUC differences that do not hold firmly in every seed"]
 fn c2_mnist_class_7_hardest_then_9_for_cae_and_aae() {
     assert_claim(&claims::c2_mnist_hardest_classes(&run().inputs));
+}
+
+/// What we measured instead: the ordering is not established either way over the seeds.
+#[test]
+fn c2_unresolved_hardest_classes_order_within_the_seed_spread() {
+    assert_verdict(
+        &claims::c2_mnist_hardest_classes(&run().inputs),
+        Verdict::Unresolved,
+    );
 }
 
 /// The paper's C6, as it states it. Unresolved on this machine (README, "Training cost").
