@@ -15,9 +15,9 @@ use super::fit::{self, ScoreFit};
 use super::sidecar::{ScoringSidecar, SidecarThreshold};
 use super::threshold::{self, F1Optimal, RatesAtThreshold};
 use super::{model_outputs, ScoreKind};
-use crate::claims::{self, ClaimVerdict};
+use crate::claims::{self, ClaimInputs, ClaimVerdict, SeedInputs};
 use crate::data::{DatasetKind, NormalClassSplit};
-use crate::experiment::{self, normal_vs};
+use crate::experiment::normal_vs;
 use crate::metrics::{self, SummaryOptions};
 use crate::model::ModelKind;
 use crate::record::{ClassMetrics, MeanSd, ModelRun, SummaryRow};
@@ -493,12 +493,40 @@ fn score_rows(runs: &[&ModelRun], score: ScoreKind) -> Vec<SummaryRow> {
     rows
 }
 
+/// The ROC-AUC claims judged over seeds on `score`'s per-seed, per-class ROC-AUCs.
 fn score_claims(
     dataset: DatasetKind,
     models: &[ModelKind],
-    summary: &[SummaryRow],
+    runs: &[&ModelRun],
+    score: ScoreKind,
 ) -> Vec<ClaimVerdict> {
-    let inputs = experiment::claim_inputs(summary, &[], None);
+    let mut inputs = ClaimInputs::default();
+    for run in runs {
+        let Some(result) = run
+            .scoring
+            .as_ref()
+            .and_then(|s| s.results.iter().find(|x| x.score == score))
+        else {
+            continue;
+        };
+        let at = match inputs.seeds.iter().position(|s| s.seed == run.seed) {
+            Some(i) => i,
+            None => {
+                inputs.seeds.push(SeedInputs {
+                    seed: run.seed,
+                    ..SeedInputs::default()
+                });
+                inputs.seeds.len() - 1
+            }
+        };
+        for row in &result.per_class {
+            if let Some(class) = row.class {
+                inputs.seeds[at]
+                    .roc_auc
+                    .insert((run.kind, class), row.metrics.roc_auc);
+            }
+        }
+    }
     match dataset {
         DatasetKind::Mnist => {
             let mut verdicts = vec![claims::c1_mnist_all_high(&inputs)];
@@ -534,7 +562,7 @@ pub fn summarize_run(
             (!summary.is_empty()).then(|| ScoreSummary {
                 score,
                 claims: if paper_setup {
-                    score_claims(dataset, &models, &summary)
+                    score_claims(dataset, &models, &all, score)
                 } else {
                     Vec::new()
                 },
