@@ -214,6 +214,11 @@ pub enum ReportCommand {
         #[arg(long)]
         png: Option<PathBuf>,
     },
+    /// ROC-AUC under every score of a run, the claims under each, thresholds and cost, as Markdown.
+    Scores {
+        /// A record.json written by `reproduce --score ...`, or its run directory.
+        record: PathBuf,
+    },
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -253,6 +258,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let png = png.unwrap_or_else(|| PathBuf::from(&read[0].0).with_file_name("cost.png"));
             let (table, _) = crate::cost::cost_report(&read, &png)?;
             out!("{table}\nplot: {}", png.display());
+            Ok(())
+        }
+        Command::Report(ReportCommand::Scores { record }) => {
+            let path = if record.is_dir() {
+                record.join(run_dir::RECORD)
+            } else {
+                record
+            };
+            let loaded = record::read_record(&path, Completeness::Required)?;
+            out!("{}", report::scores::render_markdown(&loaded)?);
             Ok(())
         }
     }

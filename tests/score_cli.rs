@@ -332,6 +332,19 @@ fn reproduce_records_every_score_and_a_held_out_threshold() {
         .map(|c| c.id.to_string())
         .collect();
     assert_eq!(claims, ["C3", "C4", "C7"]);
+    let markdown = aerepro(&["report", "scores", out.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&markdown.stdout);
+    assert!(
+        markdown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&markdown.stderr)
+    );
+    assert!(
+        text.contains("ROC-AUC of the VAE under each score")
+            && text.contains("| complexity-corrected | C7 |")
+            && text.contains("chosen on 500 held-out normal training images"),
+        "{text}"
+    );
 
     let fixture = concat!(
         env!("CARGO_MANIFEST_DIR"),

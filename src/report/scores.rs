@@ -159,3 +159,120 @@ pub fn render(record: &RunRecord) -> String {
     let _ = writeln!(out, "{}", cost_line(record, scoring));
     out
 }
+
+/// The scores of a finished run as Markdown (`aerepro report scores`): ROC-AUC per class under every
+/// score, one table per model; the claims under each score; the first seed's deployable thresholds;
+/// and what the scores beyond the MSE cost.
+pub fn render_markdown(record: &RunRecord) -> anyhow::Result<String> {
+    let scoring = record.scoring.as_ref().ok_or_else(|| {
+        anyhow::anyhow!("the record has no scores (written before --score existed)")
+    })?;
+    let config = &record.config;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} ({}), normal class {}; {} epochs, seeds {:?}, {} threads; commit {}; whole run {:.0} s.\n",
+        config.dataset,
+        record.data.variant,
+        config.dataset.class_names()[config.normal_class as usize],
+        config.train.epochs,
+        config.seeds,
+        record.environment.threads,
+        record
+            .environment
+            .git_commit
+            .as_deref()
+            .map_or("unknown", |c| &c[..c.len().min(12)]),
+        record.wall_seconds,
+    );
+    for kind in &config.models {
+        let columns: Vec<_> = scoring
+            .per_score
+            .iter()
+            .filter(|s| s.models.contains(kind))
+            .collect();
+        let _ = writeln!(out, "ROC-AUC of the {kind} under each score:\n");
+        let _ = write!(out, "| class |");
+        for s in &columns {
+            let _ = write!(out, " {} |", s.score);
+        }
+        let _ = writeln!(out, "\n|---|{}", "---|".repeat(columns.len()));
+        let Some(first) = columns.first() else {
+            continue;
+        };
+        for row in first.summary.iter().filter(|r| r.kind == *kind) {
+            let _ = write!(out, "| {} |", row.name);
+            for s in &columns {
+                let value = s
+                    .summary
+                    .iter()
+                    .find(|r| r.kind == *kind && r.class == row.class)
+                    .map_or("-".to_string(), |r| cell(&r.roc_auc));
+                let _ = write!(out, " {value} |");
+            }
+            let _ = writeln!(out);
+        }
+        let _ = writeln!(out);
+    }
+    if scoring.per_score.iter().any(|s| !s.claims.is_empty()) {
+        let _ = writeln!(out, "The paper's ranking claims under each score:\n");
+        let _ = writeln!(
+            out,
+            "| score | claim | verdict | measured |\n|---|---|---|---|"
+        );
+        for s in &scoring.per_score {
+            for claim in &s.claims {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} |",
+                    s.score, claim.id, claim.verdict, claim.measured
+                );
+            }
+        }
+        let _ = writeln!(out);
+    }
+    let first_seed = config.seeds.first().copied().unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "Thresholds at a target false-positive rate of {} (seed {first_seed}), chosen on {}; rates on test, normal vs all others:\n",
+        config.scoring.target_fpr,
+        if scoring.holdout_images > 0 {
+            format!("{} held-out normal training images", scoring.holdout_images)
+        } else {
+            "the normal training images (in-sample)".to_string()
+        }
+    );
+    let _ = writeln!(
+        out,
+        "| model | score | threshold | FPR | TPR | F1 | F1-optimal on test (reference) |\n|---|---|---|---|---|---|---|"
+    );
+    for run in record.runs.iter().filter(|r| r.seed == first_seed) {
+        for result in run.scoring.iter().flat_map(|s| &s.results) {
+            let t = &result.threshold;
+            if let Some(all) = t.test.iter().find(|r| r.class.is_none()) {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {:.4e} | {:.3} | {:.3} | {:.3} | {:.3} |",
+                    run.kind,
+                    result.score,
+                    t.threshold,
+                    all.false_positive_rate,
+                    all.true_positive_rate,
+                    all.f1,
+                    t.f1_optimal_on_test.f1
+                );
+            }
+        }
+    }
+    if let Some(m) = record.runs.first().map(|r| &r.all_others.metrics) {
+        let share = m.n_pos as f64 / (m.n_pos + m.n_neg) as f64;
+        let _ = writeln!(
+            out,
+            "\nAnomalies are {:.0} % of the test set, so flagging every image already has F1 {:.3}.",
+            100.0 * share,
+            2.0 * share / (1.0 + share)
+        );
+    }
+    let _ = writeln!(out, "\n{}", cost_line(record, scoring));
+    Ok(out)
+}
