@@ -53,6 +53,9 @@ pub enum Command {
     /// Write a golden file (per-seed, per-class ROC-AUC and AP, config, environment, verdicts) from
     /// a run or sweep directory.
     Golden(GoldenArgs),
+    /// The README's and docs' tables, rendered from committed results.
+    #[command(subcommand)]
+    Docs(crate::docs::command::DocsCommand),
 }
 
 #[derive(Debug, Args)]
@@ -235,6 +238,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Info(args) => info(&args),
+        Command::Docs(command) => crate::docs::command::run(command),
         Command::Reproduce(args) => reproduce(args),
         Command::Score(args) => score_images(args),
         Command::Metrics(args) => {

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod cost;
 pub mod data;
 pub mod device;
+pub mod docs;
 pub mod experiment;
 pub mod lock;
 pub mod metrics;
