@@ -221,6 +221,10 @@ pub enum ReportCommand {
     Scores {
         /// A record.json written by `reproduce --score ...`, or its run directory.
         record: PathBuf,
+        /// Also write these numbers as a score-table result JSON (e.g. results/scores/cifar10.json;
+        /// `aerepro docs render` renders it beside itself).
+        #[arg(long)]
+        json: Option<PathBuf>,
     },
 }
 
@@ -264,14 +268,20 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             out!("{table}\nplot: {}", png.display());
             Ok(())
         }
-        Command::Report(ReportCommand::Scores { record }) => {
+        Command::Report(ReportCommand::Scores { record, json }) => {
             let path = if record.is_dir() {
                 record.join(run_dir::RECORD)
             } else {
                 record
             };
             let loaded = record::read_record(&path, Completeness::Required)?;
-            out!("{}", report::scores::render_markdown(&loaded)?);
+            let results = score::results::ScoreTableResults::from_record(&loaded)?;
+            if let Some(json) = json {
+                let mut text = serde_json::to_string_pretty(&results)?;
+                text.push('\n');
+                record::write_atomic(&json, text.as_bytes())?;
+            }
+            out!("{}", score::results::render(&results));
             Ok(())
         }
     }

@@ -37,10 +37,16 @@ pub struct Renderer {
 }
 
 /// Every renderer a result JSON may name. Add a line here for a new kind of table.
-pub const RENDERERS: &[Renderer] = &[Renderer {
-    name: paper_table::RENDER_NAME,
-    render: paper_table::render_value,
-}];
+pub const RENDERERS: &[Renderer] = &[
+    Renderer {
+        name: paper_table::RENDER_NAME,
+        render: paper_table::render_value,
+    },
+    Renderer {
+        name: crate::score::results::RENDER_NAME,
+        render: crate::score::results::render_value,
+    },
+];
 
 /// One file or block out of date.
 #[derive(Debug, Clone, PartialEq, Eq)]

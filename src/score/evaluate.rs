@@ -637,6 +637,16 @@ mod tests {
     }
 
     #[test]
+    fn only_a_holdout_changes_the_checkpoints_data_tag() {
+        assert_eq!(ScoringConfig::default().training_data_tag(), "");
+        let held = ScoringConfig {
+            holdout_fraction: 0.1,
+            ..ScoringConfig::default()
+        };
+        assert_eq!(held.training_data_tag(), ";holdout 0.1 seed 0");
+    }
+
+    #[test]
     fn scoring_config_names_bad_values() {
         let bad = ScoringConfig {
             target_fpr: 0.0,
