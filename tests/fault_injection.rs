@@ -109,8 +109,10 @@ fn stage(dir: &Path) -> String {
         .map(|entries| {
             entries
                 .filter(|e| {
-                    e.as_ref()
-                        .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".json"))
+                    e.as_ref().is_ok_and(|e| {
+                        let name = e.file_name().to_string_lossy().into_owned();
+                        name.ends_with(".safetensors") && !name.starts_with(".partial-")
+                    })
                 })
                 .count()
         })
@@ -121,11 +123,11 @@ fn stage(dir: &Path) -> String {
     match record {
         Some(r) if r["complete"] == true => "after completion".into(),
         Some(r) => format!(
-            "{} sidecar(s), record with {} model run(s)",
+            "{} checkpoint(s), record with {} model run(s)",
             checkpoints,
             r["runs"].as_array().map_or(0, Vec::len)
         ),
-        None => format!("{checkpoints} sidecar(s), no record"),
+        None => format!("{checkpoints} checkpoint(s), no record"),
     }
 }
 
@@ -143,6 +145,42 @@ fn kill_after(mut child: Child, delay: Duration) -> bool {
     killed
 }
 
+/// One trial: SIGKILL a run `at` seconds after its start, then resume. `Err` says how it was lost.
+fn trial(trial: usize, at: f64, expected: &Value) -> Result<(), String> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let child = command(&args(out, "cae,vae")).spawn().unwrap();
+    let killed = kill_after(child, Duration::from_secs_f64(at));
+    let reached = stage(dir.path());
+    let lost = |why: String| format!("trial {trial} (killed at {at:.2} s; {reached}): {why}");
+    if dir.path().join("record.json").exists() {
+        let rerun = run(&args(out, "cae,vae"));
+        if rerun.status.success() || !stderr_of(&rerun).contains("already holds") {
+            return Err(lost(
+                "a plain rerun did not refuse the killed run's directory".into(),
+            ));
+        }
+    }
+    let mut resume = args(out, "cae,vae");
+    resume.push("--resume");
+    let resumed = run(&resume);
+    let outcome = if !resumed.status.success() {
+        Err(lost(format!("resume failed: {}", stderr_of(&resumed))))
+    } else if comparable(read_json(&dir.path().join("record.json"))) != *expected {
+        Err(lost(
+            "the resumed record differs from the uninterrupted one".into(),
+        ))
+    } else {
+        Ok(())
+    };
+    eprintln!(
+        "trial {trial}: SIGKILL at {at:.2} s ({}; {reached}) -> {}",
+        if killed { "killed" } else { "had finished" },
+        if outcome.is_ok() { "survived" } else { "LOST" }
+    );
+    outcome
+}
+
 #[test]
 fn killed_runs_resume_to_the_uninterrupted_record() {
     let baseline = baseline();
@@ -151,50 +189,32 @@ fn killed_runs_resume_to_the_uninterrupted_record() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(DEFAULT_TRIALS);
-    let started = Instant::now();
     let mut rng = ChaCha8Rng::seed_from_u64(12);
-    let (mut survived, mut lost) = (0, Vec::new());
-    for trial in 0..trials {
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().to_str().unwrap();
-        let at = rng.gen_range(0.0..1.0) * baseline.seconds;
-        let child = command(&args(out, "cae,vae")).spawn().unwrap();
-        let killed = kill_after(child, Duration::from_secs_f64(at));
-        let reached = stage(dir.path());
-        if dir.path().join("record.json").exists() {
-            let refused = run(&args(out, "cae,vae"));
-            assert!(
-                !refused.status.success() && stderr_of(&refused).contains("already holds"),
-                "trial {trial}: a plain rerun into the killed run's directory must refuse"
-            );
-        }
-        let mut resume = args(out, "cae,vae");
-        resume.push("--resume");
-        let resumed = run(&resume);
-        let outcome = if !resumed.status.success() {
-            format!("resume failed: {}", stderr_of(&resumed))
-        } else if comparable(read_json(&dir.path().join("record.json"))) != expected {
-            "the resumed record differs from the uninterrupted one".to_string()
-        } else {
-            String::new()
-        };
-        eprintln!(
-            "trial {trial}: SIGKILL at {at:.2} s ({}; {reached}) -> {}",
-            if killed { "killed" } else { "had finished" },
-            if outcome.is_empty() {
-                "survived"
-            } else {
-                "LOST"
-            }
-        );
-        if outcome.is_empty() {
-            survived += 1;
-        } else {
-            lost.push(format!("trial {trial} ({reached}): {outcome}"));
-        }
-    }
+    let moments: Vec<f64> = (0..trials)
+        .map(|_| rng.gen_range(0.0..1.0) * baseline.seconds)
+        .collect();
+    let started = Instant::now();
+    // Two trials at a time: each run uses one thread.
+    let lost: Vec<String> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..2)
+            .map(|worker| {
+                let (moments, expected) = (&moments, &expected);
+                scope.spawn(move || {
+                    (worker..moments.len())
+                        .step_by(2)
+                        .filter_map(|i| trial(i, moments[i], expected).err())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
     eprintln!(
-        "fault injection: {trials} trials, {survived} survived, {} lost; baseline run {:.1} s, trials {:.1} s",
+        "fault injection: {trials} trials, {} survived, {} lost; uninterrupted run {:.1} s, trials {:.1} s",
+        trials - lost.len(),
         lost.len(),
         baseline.seconds,
         started.elapsed().as_secs_f64()
