@@ -209,6 +209,19 @@ fn a_tiny_run_survives_a_closed_stdout_and_detects_a_damaged_checkpoint() {
     }
     let record = read_json(&out.path().join("record.json"));
     assert_eq!(record["complete"], true);
+    let table = std::fs::read_to_string(out.path().join("table.txt")).unwrap();
+    assert!(!table.contains("WARNING: MNIST data"), "{table}");
+    let mut typed = aerepro::record::parse_record(
+        &std::fs::read_to_string(out.path().join("record.json")).unwrap(),
+    )
+    .unwrap();
+    typed.data.variant = aerepro::data::UNVERIFIED.into();
+    typed.data.checked = "structure only".into();
+    let table = aerepro::report::table::render(&typed);
+    assert!(
+        table.contains("WARNING: MNIST data is unverified: structure only"),
+        "an unverified copy is named in the table:\n{table}"
+    );
 
     let mut weights = std::fs::read(&checkpoint).unwrap();
     let at = weights.len() - 64;
