@@ -203,6 +203,13 @@ pub struct GoldenArgs {
     /// The golden file to write.
     #[arg(long)]
     pub out: PathBuf,
+    /// For records made on this machine before CPU features were recorded: take this machine's
+    /// (noted in the golden file), so that reruns here are compared exactly.
+    #[arg(long)]
+    pub cpu_features_from_this_machine: bool,
+    /// Keep only the paper's cells (MNIST normal 1, CIFAR-10 normal dog).
+    #[arg(long)]
+    pub paper_cells: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -232,7 +239,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Audit(args) => audit(&args),
         Command::Golden(args) => {
-            let golden = crate::audit::golden::write(&args.source, &args.out)?;
+            let options = crate::audit::golden::WriteOptions {
+                paper_cells_only: args.paper_cells,
+                cpu_features_from_this_machine: args.cpu_features_from_this_machine,
+            };
+            let golden = crate::audit::golden::write(&args.source, &args.out, options)?;
             out!(
                 "golden: {} entries, verdicts of {} group(s), written to {}",
                 golden.entries.len(),

@@ -23,6 +23,9 @@ pub struct Golden {
     pub golden_version: u32,
     /// What it was generated from (for the reader; not compared).
     pub source: String,
+    /// Assumptions made when it was written (for the reader; not compared).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     pub entries: Vec<Entry>,
     /// Claim verdicts over the seeds of each (dataset, normal class) group that has the paper's
     /// setup (all three models for every seed); the timing claim C6 is left out.
@@ -309,17 +312,51 @@ impl Collected {
         Golden {
             golden_version: GOLDEN_VERSION,
             source: source.display().to_string(),
+            notes: Vec::new(),
             verdicts: self.verdicts(),
             entries: self.entries,
         }
     }
 }
 
+/// How [`write`] selects and completes entries.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WriteOptions {
+    /// Keep only the paper's cells (MNIST normal 1, CIFAR-10 normal dog).
+    pub paper_cells_only: bool,
+    /// Entries from records that predate CPU-feature recording get this machine's features (for
+    /// records known to have been made here); the golden says so in its notes.
+    pub cpu_features_from_this_machine: bool,
+}
+
 /// Writes the golden file of the runs under `source` to `out` (atomically).
-pub fn write(source: &Path, out: &Path) -> anyhow::Result<Golden> {
-    let golden = collect(source)?.into_golden(source);
+pub fn write(source: &Path, out: &Path, options: WriteOptions) -> anyhow::Result<Golden> {
+    let mut collected = collect(source)?;
+    if options.paper_cells_only {
+        collected
+            .entries
+            .retain(|e| e.normal_class == e.dataset.paper_normal_class());
+    }
+    let assume_this_cpu = options.cpu_features_from_this_machine;
+    let mut golden = collected.into_golden(source);
     if golden.entries.is_empty() {
         bail!("no trained model under {}", source.display());
+    }
+    if assume_this_cpu {
+        let here = record::Environment::capture().cpu_features;
+        let mut filled = 0;
+        for entry in &mut golden.entries {
+            if entry.environment.cpu_features.is_empty() {
+                entry.environment.cpu_features = here.clone();
+                filled += 1;
+            }
+        }
+        if filled > 0 {
+            golden.notes.push(format!(
+                "cpu_features of {filled} entries were not recorded in their run records and are \
+                 those of the machine that wrote this file (--cpu-features-from-this-machine)"
+            ));
+        }
     }
     record::write_json_atomic(out, &golden)?;
     Ok(golden)
@@ -359,4 +396,80 @@ pub fn rerun_dir(out: &Path, dataset: DatasetKind, normal_class: u8) -> PathBuf 
         dataset.to_string().to_lowercase().replace('-', ""),
         dataset.class_names()[normal_class as usize]
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture_run_dir() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("record.json"),
+            include_str!("../../fixtures/records/v1-mnist-1epoch.json"),
+        )
+        .unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_version_1_run_dir_gives_one_entry_per_model_and_its_verdicts() {
+        let dir = fixture_run_dir();
+        let golden = collect(dir.path()).unwrap().into_golden(dir.path());
+        assert_eq!(golden.entries.len(), 3);
+        let cae = &golden.entries[0];
+        assert_eq!(cae.key(), (DatasetKind::Mnist, 1, ModelKind::Cae, 0));
+        assert_eq!((cae.config.models.len(), cae.config.seeds.len()), (1, 1));
+        assert_eq!(cae.per_class.len(), 9);
+        assert!(cae.environment.cpu_features.is_empty());
+        assert_eq!(golden.verdicts.len(), 1);
+        let ids: Vec<&str> = golden.verdicts[0]
+            .claims
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect();
+        assert_eq!(ids, ["C1", "C2"]);
+        assert!(golden.verdicts[0]
+            .claims
+            .iter()
+            .all(|c| c.verdict == crate::claims::Verdict::Unresolved));
+    }
+
+    #[test]
+    fn cpu_features_are_filled_only_when_asked_and_noted() {
+        let dir = fixture_run_dir();
+        let out = dir.path().join("golden.json");
+        let plain = write(dir.path(), &out, WriteOptions::default()).unwrap();
+        assert!(plain.notes.is_empty());
+        assert_eq!(read(&out).unwrap(), plain);
+        let here = record::Environment::capture().cpu_features;
+        let options = WriteOptions {
+            cpu_features_from_this_machine: true,
+            ..WriteOptions::default()
+        };
+        let filled = write(dir.path(), &out, options).unwrap();
+        assert!(filled
+            .entries
+            .iter()
+            .all(|e| e.environment.cpu_features == here));
+        assert_eq!(filled.notes.len(), usize::from(!here.is_empty()));
+    }
+
+    #[test]
+    fn another_golden_version_is_refused() {
+        let dir = fixture_run_dir();
+        let out = dir.path().join("golden.json");
+        write(dir.path(), &out, WriteOptions::default()).unwrap();
+        let text = std::fs::read_to_string(&out).unwrap();
+        std::fs::write(
+            &out,
+            text.replace("\"golden_version\": 1", "\"golden_version\": 2"),
+        )
+        .unwrap();
+        let err = read(&out).unwrap_err().to_string();
+        assert!(
+            err.contains("golden_version is 2, this aerepro reads 1"),
+            "{err}"
+        );
+    }
 }

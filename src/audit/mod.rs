@@ -407,3 +407,34 @@ pub fn rerun(golden: &Golden, out: &Path, data_dir: &Path) -> anyhow::Result<()>
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allowed_drift_is_the_prediction_half_width_of_the_seed_spread() {
+        // sd 0.001 over 3 seeds: 4.3027 * 0.001 * sqrt(4/3).
+        let allowed = allowed_drift(&[0.700, 0.701, 0.702]).unwrap();
+        assert!((allowed - 4.302653 * 0.001 * (4.0f64 / 3.0).sqrt()).abs() < 1e-8);
+        assert_eq!(allowed_drift(&[0.9, 0.9, 0.9]), Some(MIN_ALLOWED_DRIFT));
+        assert_eq!(allowed_drift(&[0.9]), None);
+    }
+
+    #[test]
+    fn a_row_drifts_beyond_what_is_allowed_and_nan_matches_only_nan() {
+        let row = |golden: f64, now: Option<f64>, allowed: f64| DriftRow {
+            cell: "c".into(),
+            golden,
+            now,
+            allowed,
+            exact: allowed == 0.0,
+        };
+        assert!(row(0.5, Some(0.5 + 1e-12), 0.0).drifted());
+        assert!(!row(0.5, Some(0.503), 0.004).drifted());
+        assert!(row(0.5, Some(0.505), 0.004).drifted());
+        assert!(row(0.5, None, 1.0).drifted());
+        assert!(!row(f64::NAN, Some(f64::NAN), 0.0).drifted());
+        assert!(row(f64::NAN, Some(0.5), 1.0).drifted());
+    }
+}
