@@ -41,6 +41,8 @@ fn forged_batches_dir(data_dir: &Path) -> std::path::PathBuf {
 fn a_batches_directory_without_the_official_tarball_is_unverified_not_official() {
     let data_dir = tempfile::tempdir().unwrap();
     let dir = forged_batches_dir(data_dir.path());
+    // An empty rebuild directory (left by an interrupted setup) is not a copy.
+    std::fs::create_dir(data_dir.path().join(data::CIFAR10_REBUILD_DIR)).unwrap();
     let loaded = data::load(DatasetKind::Cifar10, data_dir.path()).unwrap();
     assert_eq!(loaded.provenance.variant, "unverified");
     assert!(!loaded.provenance.is_verified());

@@ -331,6 +331,18 @@ fn exists(path: &Path) -> Result<bool, DataError> {
     })
 }
 
+/// Whether `dir` exists and holds anything (an empty directory is what an interrupted setup leaves).
+fn is_non_empty_dir(dir: &Path) -> Result<bool, DataError> {
+    if !exists(dir)? {
+        return Ok(false);
+    }
+    let mut entries = std::fs::read_dir(dir).map_err(|error| DataError::Io {
+        path: dir.to_path_buf(),
+        error,
+    })?;
+    Ok(entries.next().is_some())
+}
+
 fn read_verified(
     kind: DatasetKind,
     path: &Path,
@@ -498,7 +510,7 @@ fn read_cifar10_files(data_dir: &Path) -> Result<CifarFiles, DataError> {
         return read_cifar10_official(&tarball);
     }
     let rebuild = data_dir.join(CIFAR10_REBUILD_DIR);
-    if exists(&rebuild)? {
+    if is_non_empty_dir(&rebuild)? {
         return read_cifar10_rebuild(&rebuild);
     }
     let batches = data_dir.join(CIFAR10_BATCHES_DIR);
