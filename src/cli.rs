@@ -2,6 +2,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
+use serde::{Deserialize, Serialize};
 
 use crate::data::{self, DatasetKind};
 use crate::device::DeviceChoice;
@@ -56,6 +57,9 @@ pub enum Command {
     /// The README's and docs' tables, rendered from committed results.
     #[command(subcommand)]
     Docs(crate::docs::command::DocsCommand),
+    /// Sweeps over normal classes × models × seeds: plan, run locally or on Slurm, merge.
+    #[command(subcommand)]
+    Sweep(crate::sweep::command::SweepCommand),
 }
 
 #[derive(Debug, Args)]
@@ -66,7 +70,7 @@ pub struct DataDirArg {
 }
 
 impl DataDirArg {
-    fn resolve(&self) -> PathBuf {
+    pub fn resolve(&self) -> PathBuf {
         self.data_dir.clone().unwrap_or_else(data::default_data_dir)
     }
 }
@@ -81,9 +85,6 @@ pub struct ReproduceArgs {
     /// Models to train, comma separated.
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = ModelKind::ALL.to_vec())]
     pub models: Vec<ModelKind>,
-    /// Epochs per model (default: from --budget).
-    #[arg(long)]
-    pub epochs: Option<usize>,
     /// Run seeds 0..K and report mean ± sd across them.
     #[arg(long, conflicts_with = "seed")]
     pub seeds: Option<u64>,
@@ -92,9 +93,6 @@ pub struct ReproduceArgs {
     pub seed: Option<u64>,
     #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
     pub device: DeviceChoice,
-    /// ci: minutes on 2 CPU cores; paper: the long run.
-    #[arg(long, value_enum, default_value_t = Budget::Ci)]
-    pub budget: Budget,
     /// Output directory for record.json, checkpoints and figures (default runs/<dataset>).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -107,18 +105,8 @@ pub struct ReproduceArgs {
     /// libtorch CPU threads (default: libtorch's choice; recorded either way).
     #[arg(long)]
     pub threads: Option<i32>,
-    #[arg(long, value_enum)]
-    pub init: Option<WeightInit>,
-    #[arg(long, value_enum)]
-    pub vae_loss: Option<VaeLoss>,
-    /// Weight β of the VAE's KL term.
-    #[arg(long)]
-    pub beta: Option<f64>,
-    #[arg(long, value_enum)]
-    pub critic_output: Option<CriticOutput>,
-    /// Memory order of the conv activations (a speed choice; results agree up to rounding).
-    #[arg(long, value_enum)]
-    pub layout: Option<ActivationLayout>,
+    #[command(flatten)]
+    pub training: TrainingFlags,
     /// Rounds of the interleaved per-step timing after training (claim C6); 0 skips it.
     #[arg(long)]
     pub step_cost_rounds: Option<usize>,
@@ -139,6 +127,58 @@ pub struct ReproduceArgs {
     pub no_figures: bool,
     #[command(flatten)]
     pub data: DataDirArg,
+}
+
+/// The training choices shared by `reproduce` and `sweep plan` (also the `[training]` table of a
+/// sweep's TOML config). Unset values take the budget's or the library's defaults.
+#[derive(Debug, Clone, Default, PartialEq, Args, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingFlags {
+    /// ci (default): minutes on 2 CPU cores; paper: the long run.
+    #[arg(long, value_enum)]
+    pub budget: Option<Budget>,
+    /// Epochs per model (default: from --budget).
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    #[arg(long, value_enum)]
+    pub init: Option<WeightInit>,
+    #[arg(long, value_enum)]
+    pub vae_loss: Option<VaeLoss>,
+    /// Weight β of the VAE's KL term.
+    #[arg(long)]
+    pub beta: Option<f64>,
+    #[arg(long, value_enum)]
+    pub critic_output: Option<CriticOutput>,
+    /// Memory order of the conv activations (a speed choice; results agree up to rounding).
+    #[arg(long, value_enum)]
+    pub layout: Option<ActivationLayout>,
+}
+
+impl TrainingFlags {
+    /// The paper's setup for `dataset` with these choices applied (and checked).
+    pub fn experiment_config(&self, dataset: DatasetKind) -> anyhow::Result<ExperimentConfig> {
+        let mut config = ExperimentConfig::new(dataset, self.budget.unwrap_or(Budget::Ci));
+        if let Some(epochs) = self.epochs {
+            config.train.epochs = epochs;
+        }
+        if let Some(init) = self.init {
+            config.train.model.init = init;
+        }
+        if let Some(critic) = self.critic_output {
+            config.train.model.critic_output = critic;
+        }
+        if let Some(layout) = self.layout {
+            config.train.model.layout = layout;
+        }
+        if let Some(loss) = self.vae_loss {
+            config.train.vae.loss = loss;
+        }
+        if let Some(beta) = self.beta {
+            config.train.vae.beta = beta;
+        }
+        config.validate()?;
+        Ok(config)
+    }
 }
 
 #[derive(Debug, Args)]
@@ -256,6 +296,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Docs(command) => crate::docs::command::run(command),
         Command::Reproduce(args) => reproduce(args),
         Command::Score(args) => score_images(args),
+        Command::Sweep(command) => crate::sweep::command::run(command),
         Command::Metrics(args) => {
             let options = SummaryOptions {
                 bootstrap_resamples: args.bootstrap,
@@ -367,7 +408,7 @@ fn info(args: &DataDirArg) -> anyhow::Result<()> {
 }
 
 fn experiment_config(args: &ReproduceArgs) -> anyhow::Result<ExperimentConfig> {
-    let mut config = ExperimentConfig::new(args.dataset, args.budget);
+    let mut config = args.training.experiment_config(args.dataset)?;
     if let Some(class) = &args.normal_class {
         config.normal_class = args.dataset.parse_class(class)?;
     }
@@ -376,9 +417,6 @@ fn experiment_config(args: &ReproduceArgs) -> anyhow::Result<ExperimentConfig> {
         if !config.models.contains(kind) {
             config.models.push(*kind);
         }
-    }
-    if let Some(epochs) = args.epochs {
-        config.train.epochs = epochs;
     }
     config.seeds = match (args.seeds, args.seed) {
         (Some(k), _) if k > experiment::MAX_SEEDS as u64 => {
@@ -389,23 +427,8 @@ fn experiment_config(args: &ReproduceArgs) -> anyhow::Result<ExperimentConfig> {
         (None, None) => vec![0],
     };
     config.train.threads = args.threads;
-    if let Some(init) = args.init {
-        config.train.model.init = init;
-    }
-    if let Some(critic) = args.critic_output {
-        config.train.model.critic_output = critic;
-    }
-    if let Some(layout) = args.layout {
-        config.train.model.layout = layout;
-    }
     if let Some(rounds) = args.step_cost_rounds {
         config.step_cost.rounds = rounds;
-    }
-    if let Some(loss) = args.vae_loss {
-        config.train.vae.loss = loss;
-    }
-    if let Some(beta) = args.beta {
-        config.train.vae.beta = beta;
     }
     config.scoring.scores = score::parse_score_list(&args.scores)?;
     if let Some(fraction) = args.threshold_holdout {

@@ -18,4 +18,5 @@ pub mod report;
 pub mod run_dir;
 pub mod score;
 pub mod step_cost;
+pub mod sweep;
 pub mod train;

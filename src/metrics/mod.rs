@@ -46,6 +46,7 @@ mod bootstrap;
 mod csv_input;
 mod delong;
 mod interval;
+pub mod over_seeds;
 mod pr;
 mod roc;
 mod summary;

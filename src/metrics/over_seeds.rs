@@ -1,0 +1,122 @@
+//! Statistics of one number measured over several seeds: mean, sample sd, a Student-t interval for
+//! the mean, and a paired t-test of two models measured on the same seeds.
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// Mean ± sd over `n` seeds, with a two-sided Student-t interval for the mean (`None` below two
+/// seeds, where the spread is unknown).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SeedSummary {
+    pub mean: f64,
+    pub sd: f64,
+    pub n: usize,
+    pub interval: Option<(f64, f64)>,
+    pub confidence: f64,
+}
+
+fn t_quantile(confidence: f64, df: f64) -> f64 {
+    StudentsT::new(0.0, 1.0, df)
+        .expect("df > 0")
+        .inverse_cdf(0.5 + confidence / 2.0)
+}
+
+impl SeedSummary {
+    /// Panics on an empty slice: a summary of nothing is a caller's bug.
+    pub fn of(values: &[f64], confidence: f64) -> SeedSummary {
+        let n = values.len();
+        assert!(n > 0, "SeedSummary of no values");
+        let mean = values.iter().sum::<f64>() / n as f64;
+        let sd = if n > 1 {
+            (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
+        } else {
+            0.0
+        };
+        let interval = (n > 1).then(|| {
+            let half = t_quantile(confidence, (n - 1) as f64) * sd / (n as f64).sqrt();
+            (mean - half, mean + half)
+        });
+        SeedSummary {
+            mean,
+            sd,
+            n,
+            interval,
+            confidence,
+        }
+    }
+}
+
+/// Paired t-test over seeds of `a − b` (same seed order): the mean difference and its two-sided
+/// p-value. `None` below two pairs. Identical differences (sd 0) give p = 0 when the mean
+/// difference is non-zero, 1 when it is zero.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PairedSeedTest {
+    pub mean_difference: f64,
+    pub sd: f64,
+    pub n: usize,
+    pub t: f64,
+    pub p_value: f64,
+}
+
+pub fn paired_t_test(a: &[f64], b: &[f64]) -> Option<PairedSeedTest> {
+    assert_eq!(a.len(), b.len(), "paired samples of different lengths");
+    let n = a.len();
+    if n < 2 {
+        return None;
+    }
+    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+    let s = SeedSummary::of(&d, 0.95);
+    let (t, p_value) = if s.sd == 0.0 {
+        if s.mean == 0.0 {
+            (0.0, 1.0)
+        } else {
+            (f64::INFINITY.copysign(s.mean), 0.0)
+        }
+    } else {
+        let t = s.mean / (s.sd / (n as f64).sqrt());
+        let dist = StudentsT::new(0.0, 1.0, (n - 1) as f64).expect("df > 0");
+        (t, 2.0 * (1.0 - dist.cdf(t.abs())))
+    };
+    Some(PairedSeedTest {
+        mean_difference: s.mean,
+        sd: s.sd,
+        n,
+        t,
+        p_value,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Reference values from the closed forms of Student's t with 2 degrees of freedom (Python):
+    // quantile(0.975) = 4.302652729749461; differences [0.05, 0.02, 0.1] give t = 2.42857142857143
+    // and p = 2·(1 − (½ + t / (2·√(2 + t²)))) = 0.1358414347819068.
+    #[test]
+    fn interval_and_paired_test_match_the_closed_forms() {
+        let s = SeedSummary::of(&[1.0, 2.0, 3.0], 0.95);
+        assert_eq!((s.mean, s.sd, s.n), (2.0, 1.0, 3));
+        let half = 4.302652729749461 / 3f64.sqrt();
+        let (lo, hi) = s.interval.unwrap();
+        assert!((lo - (2.0 - half)).abs() < 1e-9 && (hi - (2.0 + half)).abs() < 1e-9);
+        let t = paired_t_test(&[0.9, 0.8, 0.7], &[0.85, 0.78, 0.6]).unwrap();
+        assert!((t.t - 2.42857142857143).abs() < 1e-9, "{t:?}");
+        assert!((t.p_value - 0.1358414347819068).abs() < 1e-9, "{t:?}");
+    }
+
+    #[test]
+    fn one_seed_has_no_interval_and_no_test() {
+        assert_eq!(SeedSummary::of(&[0.5], 0.95).interval, None);
+        assert_eq!(paired_t_test(&[0.5], &[0.4]), None);
+    }
+
+    #[test]
+    fn constant_differences_are_certain() {
+        let t = paired_t_test(&[1.0, 2.0], &[0.5, 1.5]).unwrap();
+        assert_eq!(t.p_value, 0.0);
+        assert_eq!(
+            paired_t_test(&[0.9, 0.8], &[0.9, 0.8]).unwrap().p_value,
+            1.0
+        );
+    }
+}

@@ -1,0 +1,209 @@
+//! One cell of a sweep: train, score and write `DIR/cells/<id>/` — the run record, the per-test-image
+//! scores, and last `cell.json`, the commit marker holding the sha256 of the other two. A cell with a
+//! valid marker is done and skipped; anything else is (re)computed, reusing the finished checkpoint
+//! of an interrupted attempt. `DIR/locks/<id>/` is held for the whole attempt, so two processes
+//! never work on one cell.
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::data::DatasetKind;
+use crate::experiment::{self, RunOptions};
+use crate::lock::DirLock;
+use crate::model::ModelKind;
+use crate::record;
+
+use super::plan::{self, Cell};
+
+pub const MARKER_FILE: &str = "cell.json";
+pub const RECORD_FILE: &str = "record.json";
+pub const SCORES_FILE: &str = "scores.json";
+pub const FAILED_FILE: &str = "failed.txt";
+
+/// Per-test-image scores of one cell, so that merge can pair models and seeds without retraining.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellScores {
+    pub dataset: DatasetKind,
+    pub normal_class: u8,
+    pub model: ModelKind,
+    pub seed: u64,
+    /// Test-set labels, in test-set order.
+    pub test_labels: Vec<u8>,
+    /// Mean squared reconstruction error of each test image.
+    pub scores: Vec<f64>,
+}
+
+/// The commit marker of a finished cell.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellMarker {
+    pub index: usize,
+    pub id: String,
+    pub label: String,
+    pub record_sha256: String,
+    pub scores_sha256: String,
+    pub threads: Option<i32>,
+    pub wall_seconds: f64,
+}
+
+pub fn cell_dir(sweep_dir: &Path, cell: &Cell) -> PathBuf {
+    sweep_dir.join("cells").join(&cell.id)
+}
+
+pub fn lock_dir(sweep_dir: &Path, cell: &Cell) -> PathBuf {
+    sweep_dir.join("locks").join(&cell.id)
+}
+
+fn sha256_of(path: &Path) -> anyhow::Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(hex::encode(Sha256::digest(&bytes)))
+}
+
+/// A finished cell's marker, or why the cell is not (validly) finished.
+pub fn verify(sweep_dir: &Path, cell: &Cell) -> anyhow::Result<CellMarker> {
+    let dir = cell_dir(sweep_dir, cell);
+    let marker_path = dir.join(MARKER_FILE);
+    let text = std::fs::read_to_string(&marker_path)
+        .with_context(|| format!("reading {}", marker_path.display()))?;
+    let marker: CellMarker = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a cell marker", marker_path.display()))?;
+    if marker.id != cell.id {
+        bail!(
+            "{}: id {} is not the cell's {}",
+            marker_path.display(),
+            marker.id,
+            cell.id
+        );
+    }
+    for (file, expected) in [
+        (RECORD_FILE, &marker.record_sha256),
+        (SCORES_FILE, &marker.scores_sha256),
+    ] {
+        let actual = sha256_of(&dir.join(file))?;
+        if &actual != expected {
+            bail!(
+                "{}: sha256 {actual} does not match the marker's {expected} (corrupted or edited)",
+                dir.join(file).display()
+            );
+        }
+    }
+    Ok(marker)
+}
+
+/// The record of a finished cell (verified), and its config checked against the plan's.
+pub fn read_record(sweep_dir: &Path, cell: &Cell) -> anyhow::Result<serde_json::Value> {
+    verify(sweep_dir, cell)?;
+    let path = cell_dir(sweep_dir, cell).join(RECORD_FILE);
+    let value: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?,
+    )
+    .with_context(|| format!("{} is not JSON", path.display()))?;
+    let config = value
+        .get("config")
+        .with_context(|| format!("{}: no config", path.display()))?;
+    if plan::cell_id(config) != cell.id {
+        bail!(
+            "{}: the record's config is not cell {}'s ({})",
+            path.display(),
+            cell.index,
+            cell.label()
+        );
+    }
+    Ok(value)
+}
+
+pub fn read_scores(sweep_dir: &Path, cell: &Cell) -> anyhow::Result<CellScores> {
+    let path = cell_dir(sweep_dir, cell).join(SCORES_FILE);
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a cell's scores", path.display()))
+}
+
+/// What `run` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellOutcome {
+    AlreadyDone,
+    Computed,
+}
+
+pub struct CellOptions<'a> {
+    pub data_dir: &'a Path,
+    pub device: tch::Device,
+    pub threads: Option<i32>,
+}
+
+/// Runs cell `index` of the plan in `sweep_dir` unless it is already done.
+pub fn run(sweep_dir: &Path, index: usize, options: &CellOptions) -> anyhow::Result<CellOutcome> {
+    let plan = plan::read(sweep_dir)?;
+    let cell = plan.cell(index)?;
+    let mut config = cell.experiment_config()?;
+    let _lock = DirLock::acquire(&lock_dir(sweep_dir, cell))
+        .with_context(|| format!("cell {index} ({})", cell.label()))?;
+    let dir = cell_dir(sweep_dir, cell);
+    match verify(sweep_dir, cell) {
+        Ok(_) => return Ok(CellOutcome::AlreadyDone),
+        Err(e) if dir.join(MARKER_FILE).exists() => {
+            eprintln!("cell {index} ({}): {e:#}; recomputing", cell.label());
+            std::fs::remove_file(dir.join(MARKER_FILE))?;
+        }
+        Err(_) => {}
+    }
+    config.train.threads = options.threads;
+    let result = compute(cell, &config, &dir, options);
+    let failed = dir.join(FAILED_FILE);
+    match &result {
+        Ok(_) => {
+            if failed.exists() {
+                std::fs::remove_file(&failed)?;
+            }
+        }
+        Err(e) => record::write_atomic(&failed, format!("{e:#}\n").as_bytes())?,
+    }
+    result.map(|_| CellOutcome::Computed)
+}
+
+fn compute(
+    cell: &Cell,
+    config: &experiment::ExperimentConfig,
+    dir: &Path,
+    options: &CellOptions,
+) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let outcome = experiment::run(
+        config,
+        &RunOptions {
+            out_dir: dir,
+            data_dir: options.data_dir,
+            device: options.device,
+            resume: true,
+            force: false,
+            show_progress: false,
+        },
+    )
+    .with_context(|| format!("cell {} ({})", cell.index, cell.label()))?;
+    let scored = outcome
+        .first_seed
+        .first()
+        .context("the cell's run produced no scores")?;
+    let scores = CellScores {
+        dataset: cell.dataset,
+        normal_class: cell.normal_class,
+        model: cell.model,
+        seed: cell.seed,
+        test_labels: outcome.split.test_labels.clone(),
+        scores: scored.scores.clone(),
+    };
+    record::write_json_atomic(&dir.join(SCORES_FILE), &scores)?;
+    let marker = CellMarker {
+        index: cell.index,
+        id: cell.id.clone(),
+        label: cell.label(),
+        record_sha256: sha256_of(&dir.join(RECORD_FILE))?,
+        scores_sha256: sha256_of(&dir.join(SCORES_FILE))?,
+        threads: config.train.threads,
+        wall_seconds: started.elapsed().as_secs_f64(),
+    };
+    record::write_json_atomic(&dir.join(MARKER_FILE), &marker)
+}

@@ -1,0 +1,474 @@
+//! Merging a sweep: every finished cell's scores become exact normal-vs-class metrics, summarised
+//! over seeds (mean ± sd, 95 % t-interval, n) per dataset × normal class × model; the best model per
+//! normal class with a paired test over seeds against the runner-up; missing cells named.
+//!
+//! Writes `DIR/summary.json`, `DIR/tables/<dataset>.md` and `.csv`, and `DIR/figures/`.
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+use crate::data::DatasetKind;
+use crate::experiment::normal_vs;
+use crate::metrics::over_seeds::{paired_t_test, PairedSeedTest, SeedSummary};
+use crate::metrics::{average_precision, roc_auc};
+use crate::model::ModelKind;
+use crate::record;
+
+use super::cell::{self, CellScores};
+use super::plan::{self, Cell};
+use super::status::{self, CellState};
+
+pub const CONFIDENCE: f64 = 0.95;
+pub const SIGNIFICANCE: f64 = 0.05;
+
+/// ROC-AUC and AP of one cell: normal vs all others, and normal vs each anomalous class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellMetrics {
+    pub index: usize,
+    pub id: String,
+    pub dataset: DatasetKind,
+    pub normal_class: u8,
+    pub model: ModelKind,
+    pub seed: u64,
+    pub all_others_roc_auc: f64,
+    pub all_others_average_precision: f64,
+    /// (anomalous class, ROC-AUC), ascending class.
+    pub per_class_roc_auc: Vec<(u8, f64)>,
+}
+
+pub fn cell_metrics(cell: &Cell, scores: &CellScores) -> anyhow::Result<CellMetrics> {
+    let context = || format!("cell {} ({})", cell.index, cell.label());
+    if scores.model != cell.model || scores.seed != cell.seed {
+        anyhow::bail!("{}: scores.json belongs to another cell", context());
+    }
+    let metrics = |class: Option<u8>| -> anyhow::Result<(f64, f64)> {
+        let (s, y) = normal_vs(
+            &scores.scores,
+            &scores.test_labels,
+            cell.normal_class,
+            class,
+        );
+        Ok((
+            roc_auc(&s, &y).with_context(context)?,
+            average_precision(&s, &y).with_context(context)?,
+        ))
+    };
+    let (all_auc, all_ap) = metrics(None)?;
+    let per_class_roc_auc = (0..cell.dataset.class_names().len() as u8)
+        .filter(|c| *c != cell.normal_class)
+        .map(|c| Ok((c, metrics(Some(c))?.0)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(CellMetrics {
+        index: cell.index,
+        id: cell.id.clone(),
+        dataset: cell.dataset,
+        normal_class: cell.normal_class,
+        model: cell.model,
+        seed: cell.seed,
+        all_others_roc_auc: all_auc,
+        all_others_average_precision: all_ap,
+        per_class_roc_auc,
+    })
+}
+
+/// One (dataset, normal class, model) entry over its seeds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub dataset: DatasetKind,
+    pub normal_class: u8,
+    pub model: ModelKind,
+    pub seeds: Vec<u64>,
+    /// Fewer finished seeds than planned.
+    pub partial: bool,
+    pub roc_auc: SeedSummary,
+    pub average_precision: SeedSummary,
+    /// Mean ROC-AUC over seeds against each anomalous class.
+    pub per_class_roc_auc: BTreeMap<u8, SeedSummary>,
+}
+
+/// The best model of a normal class (highest mean all-others ROC-AUC) and whether its lead over the
+/// runner-up holds across seeds (paired t-test over the seeds both finished, p < 0.05).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BestModel {
+    pub dataset: DatasetKind,
+    pub normal_class: u8,
+    pub best: ModelKind,
+    pub runner_up: Option<ModelKind>,
+    pub lead: Option<PairedSeedTest>,
+    pub significant: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MissingCell {
+    pub index: usize,
+    pub label: String,
+    pub state: CellState,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub planned_cells: usize,
+    pub finished_cells: usize,
+    pub confidence: f64,
+    pub significance: f64,
+    /// Thread counts the finished cells ran with (they change results in the last bits).
+    pub threads: Vec<i32>,
+    pub entries: Vec<Entry>,
+    pub best: Vec<BestModel>,
+    pub missing: Vec<MissingCell>,
+    pub cells: Vec<CellMetrics>,
+}
+
+/// Summarises finished cells (pure: no files).
+pub fn summarize(plan: &plan::Plan, cells: Vec<CellMetrics>, missing: Vec<MissingCell>) -> Summary {
+    let mut groups: BTreeMap<(DatasetKind, u8, ModelKind), Vec<&CellMetrics>> = BTreeMap::new();
+    let mut planned: BTreeMap<(DatasetKind, u8, ModelKind), usize> = BTreeMap::new();
+    for c in &plan.cells {
+        *planned
+            .entry((c.dataset, c.normal_class, c.model))
+            .or_default() += 1;
+    }
+    for c in &cells {
+        groups
+            .entry((c.dataset, c.normal_class, c.model))
+            .or_default()
+            .push(c);
+    }
+    let mut entries = Vec::new();
+    for ((dataset, normal_class, model), mut group) in groups {
+        group.sort_by_key(|c| c.seed);
+        let values = |f: &dyn Fn(&CellMetrics) -> f64| {
+            SeedSummary::of(&group.iter().map(|c| f(c)).collect::<Vec<_>>(), CONFIDENCE)
+        };
+        let per_class_roc_auc = group[0]
+            .per_class_roc_auc
+            .iter()
+            .enumerate()
+            .map(|(i, (class, _))| (*class, values(&|c| c.per_class_roc_auc[i].1)))
+            .collect();
+        entries.push(Entry {
+            dataset,
+            normal_class,
+            model,
+            seeds: group.iter().map(|c| c.seed).collect(),
+            partial: group.len() < planned[&(dataset, normal_class, model)],
+            roc_auc: values(&|c| c.all_others_roc_auc),
+            average_precision: values(&|c| c.all_others_average_precision),
+            per_class_roc_auc,
+        });
+    }
+    let best = best_models(&entries, &cells);
+    Summary {
+        planned_cells: plan.cells.len(),
+        finished_cells: cells.len(),
+        confidence: CONFIDENCE,
+        significance: SIGNIFICANCE,
+        threads: Vec::new(),
+        entries,
+        best,
+        missing,
+        cells,
+    }
+}
+
+fn best_models(entries: &[Entry], cells: &[CellMetrics]) -> Vec<BestModel> {
+    let mut by_class: BTreeMap<(DatasetKind, u8), Vec<&Entry>> = BTreeMap::new();
+    for e in entries {
+        by_class
+            .entry((e.dataset, e.normal_class))
+            .or_default()
+            .push(e);
+    }
+    let auc_by_seed = |dataset, normal, model| -> BTreeMap<u64, f64> {
+        cells
+            .iter()
+            .filter(|c| c.dataset == dataset && c.normal_class == normal && c.model == model)
+            .map(|c| (c.seed, c.all_others_roc_auc))
+            .collect()
+    };
+    by_class
+        .into_iter()
+        .map(|((dataset, normal_class), mut models)| {
+            models.sort_by(|a, b| b.roc_auc.mean.total_cmp(&a.roc_auc.mean));
+            let best = models[0].model;
+            let runner_up = models.get(1).map(|e| e.model);
+            let lead = runner_up.and_then(|r| {
+                let a = auc_by_seed(dataset, normal_class, best);
+                let b = auc_by_seed(dataset, normal_class, r);
+                let (x, y): (Vec<f64>, Vec<f64>) = a
+                    .iter()
+                    .filter_map(|(seed, v)| b.get(seed).map(|w| (*v, *w)))
+                    .unzip();
+                paired_t_test(&x, &y)
+            });
+            BestModel {
+                dataset,
+                normal_class,
+                best,
+                runner_up,
+                significant: lead.is_some_and(|t| t.p_value < SIGNIFICANCE),
+                lead,
+            }
+        })
+        .collect()
+}
+
+fn mean_sd(s: &SeedSummary) -> String {
+    match s.interval {
+        Some((lo, hi)) => format!("{:.4} ± {:.4} [{lo:.4}, {hi:.4}]", s.mean, s.sd),
+        None => format!("{:.4} (n=1)", s.mean),
+    }
+}
+
+fn best_model_cell(b: &BestModel) -> String {
+    match (&b.lead, b.runner_up) {
+        (Some(t), Some(r)) => format!(
+            "{} over {r} by {:.4}, p = {:.3}{}",
+            b.best,
+            t.mean_difference,
+            t.p_value,
+            if b.significant {
+                ""
+            } else {
+                " (not significant)"
+            }
+        ),
+        _ => format!("{} (no paired test: one seed or one model)", b.best),
+    }
+}
+
+/// The Markdown tables of one dataset: all-others ROC-AUC and AP per normal class × model, the best
+/// model per normal class, and the mean normal × anomalous ROC-AUC matrix per model.
+pub fn markdown(summary: &Summary, dataset: DatasetKind) -> String {
+    let names = dataset.class_names();
+    let entries: Vec<&Entry> = summary
+        .entries
+        .iter()
+        .filter(|e| e.dataset == dataset)
+        .collect();
+    let mut models: Vec<ModelKind> = entries.iter().map(|e| e.model).collect();
+    models.sort();
+    models.dedup();
+    let mut classes: Vec<u8> = entries.iter().map(|e| e.normal_class).collect();
+    classes.sort();
+    classes.dedup();
+    let find = |c: u8, m: ModelKind| entries.iter().find(|e| e.normal_class == c && e.model == m);
+    let n_seeds = entries.iter().map(|e| e.seeds.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    let header = models
+        .iter()
+        .map(|m| m.to_string())
+        .collect::<Vec<_>>()
+        .join(" | ");
+    let rule = "---|".repeat(models.len());
+    let row = |c: u8, metric: fn(&Entry) -> SeedSummary| -> String {
+        models
+            .iter()
+            .map(|m| match find(c, *m) {
+                Some(e) => format!(
+                    "{}{}",
+                    mean_sd(&metric(e)),
+                    if e.partial { " *" } else { "" }
+                ),
+                None => "missing".to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    let caption = |title: &str| {
+        format!(
+            "**{dataset}: {title}, normal class vs all others** (mean ± sd over {n_seeds} seeds \
+             [95 % t-interval]; * = partial)\n\n"
+        )
+    };
+    out.push_str(&caption("ROC-AUC"));
+    out.push_str(&format!(
+        "| normal class | {header} | best model (paired t-test over seeds vs the runner-up) |\n|---|{rule}---|\n"
+    ));
+    for &c in &classes {
+        let best = summary
+            .best
+            .iter()
+            .find(|b| b.dataset == dataset && b.normal_class == c)
+            .map_or(String::new(), best_model_cell);
+        out.push_str(&format!(
+            "| {} | {} | {best} |\n",
+            names[c as usize],
+            row(c, |e| e.roc_auc)
+        ));
+    }
+    out.push('\n');
+    out.push_str(&caption("average precision"));
+    out.push_str(&format!("| normal class | {header} |\n|---|{rule}\n"));
+    for &c in &classes {
+        out.push_str(&format!(
+            "| {} | {} |\n",
+            names[c as usize],
+            row(c, |e| e.average_precision)
+        ));
+    }
+    out.push('\n');
+    for m in &models {
+        out.push_str(&format!(
+            "**{dataset}, {m}: mean ROC-AUC of normal class (row) vs anomalous class (column)**\n\n| normal \\ anomalous | {} |\n|---|{}\n",
+            names.join(" | "),
+            "---|".repeat(names.len())
+        ));
+        for &c in &classes {
+            let Some(e) = find(c, *m) else { continue };
+            let row: Vec<String> = (0..names.len() as u8)
+                .map(|a| {
+                    e.per_class_roc_auc
+                        .get(&a)
+                        .map_or("—".to_string(), |s| format!("{:.3}", s.mean))
+                })
+                .collect();
+            out.push_str(&format!(
+                "| {} | {} |\n",
+                names[c as usize],
+                row.join(" | ")
+            ));
+        }
+        out.push('\n');
+    }
+    let missing: Vec<&MissingCell> = summary
+        .missing
+        .iter()
+        .filter(|m| m.label.starts_with(dataset.slug()))
+        .collect();
+    if !missing.is_empty() {
+        out.push_str(&format!("Missing cells ({}):\n", missing.len()));
+        for m in missing {
+            out.push_str(&format!(
+                "- cell {} ({}): {:?}\n",
+                m.index, m.label, m.state
+            ));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Long-format CSV: one row per (normal class, model, metric, anomalous class or "all").
+pub fn csv(summary: &Summary, dataset: DatasetKind) -> anyhow::Result<String> {
+    let names = dataset.class_names();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "dataset",
+        "normal_class",
+        "model",
+        "metric",
+        "versus",
+        "mean",
+        "sd",
+        "ci_low",
+        "ci_high",
+        "n",
+        "partial",
+    ])?;
+    for e in summary.entries.iter().filter(|e| e.dataset == dataset) {
+        let mut rows = vec![
+            ("roc_auc", "all others".to_string(), e.roc_auc),
+            (
+                "average_precision",
+                "all others".to_string(),
+                e.average_precision,
+            ),
+        ];
+        for (a, s) in &e.per_class_roc_auc {
+            rows.push(("roc_auc", names[*a as usize].to_string(), *s));
+        }
+        for (metric, versus, s) in rows {
+            let (lo, hi) = s.interval.map_or((String::new(), String::new()), |(l, h)| {
+                (l.to_string(), h.to_string())
+            });
+            w.write_record([
+                dataset.slug().to_string(),
+                names[e.normal_class as usize].to_string(),
+                e.model.slug().to_string(),
+                metric.to_string(),
+                versus,
+                s.mean.to_string(),
+                s.sd.to_string(),
+                lo,
+                hi,
+                s.n.to_string(),
+                e.partial.to_string(),
+            ])?;
+        }
+    }
+    Ok(String::from_utf8(w.into_inner()?)?)
+}
+
+pub struct Merged {
+    pub summary: Summary,
+    pub terminal: String,
+    pub written: Vec<PathBuf>,
+}
+
+/// Reads every finished cell of the sweep in `dir` and writes the summary, tables and figures.
+pub fn merge(dir: &Path) -> anyhow::Result<Merged> {
+    let plan = plan::read(dir)?;
+    let mut cells = Vec::new();
+    let mut missing = Vec::new();
+    let mut threads = Vec::new();
+    for c in &plan.cells {
+        c.experiment_config()?;
+        match cell::verify(dir, c) {
+            Ok(marker) => {
+                let scores = cell::read_scores(dir, c)?;
+                cells.push(cell_metrics(c, &scores)?);
+                threads.extend(marker.threads);
+            }
+            Err(_) => missing.push(MissingCell {
+                index: c.index,
+                label: c.label(),
+                state: status::state(dir, c),
+            }),
+        }
+    }
+    if cells.is_empty() {
+        anyhow::bail!(
+            "no finished cells in {} ({} planned): run `aerepro sweep run {}` first",
+            dir.display(),
+            plan.cells.len(),
+            dir.display()
+        );
+    }
+    threads.sort();
+    threads.dedup();
+    let mut summary = summarize(&plan, cells, missing);
+    summary.threads = threads;
+    let mut written = Vec::new();
+    let summary_path = dir.join("summary.json");
+    record::write_json_atomic(&summary_path, &summary)?;
+    written.push(summary_path);
+    let mut terminal = String::new();
+    let mut datasets: Vec<DatasetKind> = summary.entries.iter().map(|e| e.dataset).collect();
+    datasets.dedup();
+    for dataset in datasets {
+        let md = markdown(&summary, dataset);
+        let md_path = dir.join("tables").join(format!("{}.md", dataset.slug()));
+        record::write_atomic(&md_path, md.as_bytes())?;
+        let csv_path = md_path.with_extension("csv");
+        record::write_atomic(&csv_path, csv(&summary, dataset)?.as_bytes())?;
+        written.extend([md_path, csv_path]);
+        written.extend(super::figures::write_all(dir, &summary, dataset)?);
+        terminal.push_str(&md);
+    }
+    if !summary.missing.is_empty() {
+        terminal.push_str(&format!(
+            "{} of {} cells missing: the entries above marked * are partial (see `aerepro sweep status {}`)\n",
+            summary.missing.len(),
+            summary.planned_cells,
+            dir.display()
+        ));
+    }
+    Ok(Merged {
+        summary,
+        terminal,
+        written,
+    })
+}

@@ -1,0 +1,431 @@
+//! A sweep plan: every cell (dataset, normal class, model, seed, full experiment config) with a
+//! stable id derived from the cell's complete config and a dense index 0..N-1.
+//!
+//! The id hashes the cell's config as stored in `plan.json` (not as today's code would rebuild it),
+//! so a plan stays valid across versions that add config fields; an edited config no longer matches
+//! its id and is refused. The thread count is left out of the id: it is an execution resource chosen
+//! by the runner (recorded in each cell's record), although it changes results in the last bits.
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::data::DatasetKind;
+use crate::experiment::{Budget, ExperimentConfig};
+use crate::model::ModelKind;
+use crate::record;
+
+pub const PLAN_FILE: &str = "plan.json";
+pub const PLAN_SCHEMA_VERSION: u32 = 1;
+
+/// Which normal classes: all ten, or a list of indices/names (applied to every dataset).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ClassSelection {
+    All(AllKeyword),
+    List(Vec<ClassName>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AllKeyword {
+    All,
+}
+
+/// A class given by index (`7`) or name (`"dog"`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ClassName {
+    Index(u8),
+    Name(String),
+}
+
+impl std::str::FromStr for ClassSelection {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.trim().eq_ignore_ascii_case("all") {
+            return Ok(ClassSelection::All(AllKeyword::All));
+        }
+        Ok(ClassSelection::List(
+            s.split(',')
+                .map(|c| ClassName::Name(c.trim().to_string()))
+                .collect(),
+        ))
+    }
+}
+
+/// Seeds: a count N (seeds 0..N) or an explicit list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SeedSelection {
+    Count(u64),
+    List(Vec<u64>),
+}
+
+impl std::str::FromStr for SeedSelection {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let parse = |t: &str| {
+            t.trim().parse::<u64>().map_err(|_| {
+                format!("'{t}' is not a seed (expected N for seeds 0..N, or a list like 0,3,7)")
+            })
+        };
+        if s.contains(',') {
+            Ok(SeedSelection::List(
+                s.split(',').map(parse).collect::<Result<_, _>>()?,
+            ))
+        } else {
+            Ok(SeedSelection::Count(parse(s)?))
+        }
+    }
+}
+
+impl SeedSelection {
+    pub fn seeds(&self) -> Vec<u64> {
+        match self {
+            SeedSelection::Count(n) => (0..*n).collect(),
+            SeedSelection::List(list) => list.clone(),
+        }
+    }
+}
+
+/// What to sweep: given on the command line or as a TOML file (same keys).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepSpec {
+    pub datasets: Vec<DatasetKind>,
+    pub normal_classes: ClassSelection,
+    #[serde(default = "all_models")]
+    pub models: Vec<ModelKind>,
+    pub seeds: SeedSelection,
+    #[serde(default)]
+    pub training: crate::cli::TrainingFlags,
+}
+
+fn all_models() -> Vec<ModelKind> {
+    ModelKind::ALL.to_vec()
+}
+
+impl SweepSpec {
+    pub fn from_toml_file(path: &Path) -> anyhow::Result<SweepSpec> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        toml::from_str(&text).with_context(|| {
+            format!(
+                "{} is not a sweep config (keys: datasets, normal_classes, models, seeds, training)",
+                path.display()
+            )
+        })
+    }
+}
+
+/// One unit of work: one model of one seed on one normal class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cell {
+    pub index: usize,
+    pub id: String,
+    pub dataset: DatasetKind,
+    pub normal_class: u8,
+    pub model: ModelKind,
+    pub seed: u64,
+    /// The complete experiment config of this cell (one model, one seed), as hashed into `id`.
+    pub config: Value,
+}
+
+impl Cell {
+    /// The config as typed, checked against the id (an edited plan is refused, naming the cell).
+    pub fn experiment_config(&self) -> anyhow::Result<ExperimentConfig> {
+        let id = cell_id(&self.config);
+        if id != self.id {
+            bail!(
+                "cell {} ({}) has id {} but its config hashes to {id}: plan.json was edited after \
+                 planning; plan again into a new directory (or with --force)",
+                self.index,
+                self.label(),
+                self.id
+            );
+        }
+        serde_json::from_value(self.config.clone()).with_context(|| {
+            format!(
+                "cell {} ({}): config is not valid",
+                self.index,
+                self.label()
+            )
+        })
+    }
+
+    pub fn label(&self) -> String {
+        format!(
+            "{} normal {} {} seed {}",
+            self.dataset.slug(),
+            self.dataset.class_names()[self.normal_class as usize],
+            self.model.slug(),
+            self.seed
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub schema_version: u32,
+    pub spec: SweepSpec,
+    pub cells: Vec<Cell>,
+}
+
+/// The identity of a config: sha256 of its canonical JSON (sorted keys), thread count removed.
+pub fn cell_id(config: &Value) -> String {
+    let mut identity = config.clone();
+    if let Some(train) = identity.get_mut("train").and_then(Value::as_object_mut) {
+        train.remove("threads");
+    }
+    let digest = Sha256::digest(identity.to_string().as_bytes());
+    hex::encode(&digest[..8])
+}
+
+/// The classes of `selection` for `dataset`: `all` puts the paper's normal class first, so that the
+/// paper's own cells finish first; a list keeps its order.
+fn normal_classes(dataset: DatasetKind, selection: &ClassSelection) -> anyhow::Result<Vec<u8>> {
+    let mut classes = match selection {
+        ClassSelection::All(_) => {
+            let paper = dataset.paper_normal_class();
+            let mut all = vec![paper];
+            all.extend((0..dataset.class_names().len() as u8).filter(|c| *c != paper));
+            all
+        }
+        ClassSelection::List(list) => list
+            .iter()
+            .map(|c| match c {
+                ClassName::Index(i) => dataset.parse_class(&i.to_string()),
+                ClassName::Name(n) => dataset.parse_class(n),
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    let mut seen = Vec::new();
+    classes.retain(|c| {
+        let new = !seen.contains(c);
+        seen.push(*c);
+        new
+    });
+    Ok(classes)
+}
+
+/// Expands a spec into cells. Order: class rank (outermost), dataset, seed, model — the paper's two
+/// cells first when all classes are swept.
+pub fn expand(spec: &SweepSpec) -> anyhow::Result<Plan> {
+    if spec.datasets.is_empty() {
+        bail!("no dataset given (--dataset mnist and/or --dataset cifar10)");
+    }
+    if spec.models.is_empty() {
+        bail!("no model given (--models cae,vae,aae)");
+    }
+    let seeds = spec.seeds.seeds();
+    if seeds.is_empty() {
+        bail!("no seeds given (--seeds N for 0..N, or a list)");
+    }
+    let mut models = spec.models.clone();
+    models.dedup();
+    let per_dataset = spec
+        .datasets
+        .iter()
+        .map(|d| Ok((*d, normal_classes(*d, &spec.normal_classes)?)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let ranks = per_dataset.iter().map(|(_, c)| c.len()).max().unwrap_or(0);
+    let mut cells = Vec::new();
+    for rank in 0..ranks {
+        for (dataset, classes) in &per_dataset {
+            let Some(&normal_class) = classes.get(rank) else {
+                continue;
+            };
+            for &seed in &seeds {
+                for &model in &models {
+                    let mut config = spec.training.experiment_config(*dataset)?;
+                    config.normal_class = normal_class;
+                    config.models = vec![model];
+                    config.seeds = vec![seed];
+                    config.train.threads = None;
+                    config.step_cost.rounds = 0;
+                    config.validate()?;
+                    let config = serde_json::to_value(&config)?;
+                    cells.push(Cell {
+                        index: cells.len(),
+                        id: cell_id(&config),
+                        dataset: *dataset,
+                        normal_class,
+                        model,
+                        seed,
+                        config,
+                    });
+                }
+            }
+        }
+    }
+    Ok(Plan {
+        schema_version: PLAN_SCHEMA_VERSION,
+        spec: spec.clone(),
+        cells,
+    })
+}
+
+pub fn plan_path(dir: &Path) -> PathBuf {
+    dir.join(PLAN_FILE)
+}
+
+/// Writes `plan` into `dir`, refusing a directory that holds a different plan unless `force`.
+pub fn write(dir: &Path, plan: &Plan, force: bool) -> anyhow::Result<()> {
+    let path = plan_path(dir);
+    if path.exists() {
+        let existing = read(dir);
+        let same = existing.as_ref().is_ok_and(|p| p.cells == plan.cells);
+        if !same && !force {
+            bail!(
+                "{} holds a different plan ({}); plan into a new directory, or pass --force to \
+                 replace it (finished cells of the old plan stay in cells/ and are reused only \
+                 where their config is identical)",
+                path.display(),
+                match existing {
+                    Ok(p) => format!("{} cells", p.cells.len()),
+                    Err(e) => format!("unreadable: {e:#}"),
+                }
+            );
+        }
+    }
+    record::write_json_atomic(&path, plan)
+}
+
+pub fn read(dir: &Path) -> anyhow::Result<Plan> {
+    let path = plan_path(dir);
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "reading {} (is {} a sweep directory? create one with `aerepro sweep plan --out DIR`)",
+            path.display(),
+            dir.display()
+        )
+    })?;
+    let plan: Plan = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a sweep plan", path.display()))?;
+    if plan.schema_version != PLAN_SCHEMA_VERSION {
+        bail!(
+            "{}: plan schema version {} is not supported (this aerepro reads {PLAN_SCHEMA_VERSION})",
+            path.display(),
+            plan.schema_version
+        );
+    }
+    for (i, cell) in plan.cells.iter().enumerate() {
+        if cell.index != i {
+            bail!(
+                "{}: cell at position {i} has index {}",
+                path.display(),
+                cell.index
+            );
+        }
+    }
+    Ok(plan)
+}
+
+impl Plan {
+    pub fn cell(&self, index: usize) -> anyhow::Result<&Cell> {
+        self.cells.get(index).with_context(|| {
+            format!(
+                "cell index {index} is out of range: the plan has {} cells (0..{})",
+                self.cells.len(),
+                self.cells.len().saturating_sub(1)
+            )
+        })
+    }
+}
+
+/// The default budget of a spec without one.
+pub fn budget_of(spec: &SweepSpec) -> Budget {
+    spec.training.budget.unwrap_or(Budget::Ci)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(classes: &str, seeds: &str) -> SweepSpec {
+        SweepSpec {
+            datasets: vec![DatasetKind::Mnist, DatasetKind::Cifar10],
+            normal_classes: classes.parse().unwrap(),
+            models: ModelKind::ALL.to_vec(),
+            seeds: seeds.parse().unwrap(),
+            training: Default::default(),
+        }
+    }
+
+    #[test]
+    fn the_full_grid_has_180_cells_with_unique_ids_and_the_paper_cells_first() {
+        let plan = expand(&spec("all", "3")).unwrap();
+        assert_eq!(plan.cells.len(), 2 * 10 * 3 * 3);
+        let mut ids: Vec<_> = plan.cells.iter().map(|c| c.id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 180);
+        let first: Vec<_> = plan.cells[..18]
+            .iter()
+            .map(|c| (c.dataset, c.normal_class))
+            .collect();
+        assert!(first[..9].iter().all(|c| *c == (DatasetKind::Mnist, 1)));
+        assert!(first[9..].iter().all(|c| *c == (DatasetKind::Cifar10, 5)));
+        assert!(plan.cells.iter().enumerate().all(|(i, c)| c.index == i));
+    }
+
+    #[test]
+    fn ids_are_stable_and_depend_on_the_config_but_not_the_thread_count() {
+        let a = expand(&spec("1", "1")).unwrap();
+        let b = expand(&spec("1", "1")).unwrap();
+        assert_eq!(a.cells, b.cells);
+        let mut config = a.cells[0].config.clone();
+        config["train"]["threads"] = Value::from(2);
+        assert_eq!(cell_id(&config), a.cells[0].id);
+        config["train"]["learning_rate"] = Value::from(0.01);
+        assert_ne!(cell_id(&config), a.cells[0].id);
+    }
+
+    #[test]
+    fn an_edited_cell_config_is_refused_naming_the_cell() {
+        let mut plan = expand(&spec("1", "1")).unwrap();
+        plan.cells[2].config["train"]["epochs"] = Value::from(99);
+        let err = plan.cells[2].experiment_config().unwrap_err().to_string();
+        assert!(err.contains("cell 2") && err.contains("edited"), "{err}");
+    }
+
+    #[test]
+    fn unknown_classes_and_bad_seeds_are_clear_errors() {
+        let err = expand(&spec("dog", "1")).unwrap_err().to_string();
+        assert!(err.contains("dog"), "{err}");
+        let err = "1,x".parse::<SeedSelection>().unwrap_err();
+        assert!(err.contains("'x'"), "{err}");
+    }
+
+    #[test]
+    fn a_toml_spec_reads_the_same_as_flags() {
+        let toml_spec: SweepSpec = toml::from_str(
+            "datasets = [\"mnist\"]\nnormal_classes = [1, \"7\"]\nmodels = [\"cae\"]\nseeds = [0, 1]\n\
+             [training]\nepochs = 1\n",
+        )
+        .unwrap();
+        let plan = expand(&toml_spec).unwrap();
+        assert_eq!(plan.cells.len(), 4);
+        assert_eq!(plan.cells[2].normal_class, 7);
+        let config = plan.cells[0].experiment_config().unwrap();
+        assert_eq!(config.train.epochs, 1);
+    }
+
+    #[test]
+    fn replanning_a_directory_with_another_plan_needs_force() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), &expand(&spec("1", "1")).unwrap(), false).unwrap();
+        write(dir.path(), &expand(&spec("1", "1")).unwrap(), false).unwrap();
+        let other = expand(&spec("2", "1")).unwrap();
+        let err = write(dir.path(), &other, false).unwrap_err().to_string();
+        assert!(
+            err.contains("different plan") && err.contains("--force"),
+            "{err}"
+        );
+        write(dir.path(), &other, true).unwrap();
+        assert_eq!(read(dir.path()).unwrap(), other);
+    }
+}
