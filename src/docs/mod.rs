@@ -46,6 +46,10 @@ pub const RENDERERS: &[Renderer] = &[
         name: crate::score::results::RENDER_NAME,
         render: crate::score::results::render_value,
     },
+    Renderer {
+        name: crate::sweep::merge::RENDER_NAME,
+        render: crate::sweep::merge::render_value,
+    },
 ];
 
 /// One file or block out of date.

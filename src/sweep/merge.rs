@@ -20,6 +20,8 @@ use super::cell::{self, CellScores};
 use super::plan::{self, Cell};
 use super::status::{self, CellState};
 
+/// The `"render"` value of a `summary.json` (docs/ tables are rendered from it, see `aerepro docs`).
+pub const RENDER_NAME: &str = "sweep-summary";
 pub const CONFIDENCE: f64 = 0.95;
 pub const SIGNIFICANCE: f64 = 0.05;
 
@@ -109,6 +111,8 @@ pub struct MissingCell {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
+    /// Always [`RENDER_NAME`].
+    pub render: String,
     pub planned_cells: usize,
     pub finished_cells: usize,
     pub confidence: f64,
@@ -161,6 +165,7 @@ pub fn summarize(plan: &plan::Plan, cells: Vec<CellMetrics>, missing: Vec<Missin
     }
     let best = best_models(&entries, &cells);
     Summary {
+        render: RENDER_NAME.to_string(),
         planned_cells: plan.cells.len(),
         finished_cells: cells.len(),
         confidence: CONFIDENCE,
@@ -349,6 +354,37 @@ pub fn markdown(summary: &Summary, dataset: DatasetKind) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The headline of a summary: per dataset, the normal-vs-all-others ROC-AUC table with the best
+/// model per normal class, and how many cells it rests on.
+pub fn headline_markdown(summary: &Summary) -> String {
+    let mut datasets: Vec<DatasetKind> = summary.entries.iter().map(|e| e.dataset).collect();
+    datasets.dedup();
+    let mut out = format!(
+        "{} of {} planned cells finished (thread counts: {:?}).\n\n",
+        summary.finished_cells, summary.planned_cells, summary.threads
+    );
+    for dataset in datasets {
+        let full = markdown(summary, dataset);
+        let headline = full.split("\n\n**").next().unwrap_or(&full);
+        out.push_str(headline.trim_end());
+        out.push_str("\n\n");
+    }
+    if !summary.missing.is_empty() {
+        out.push_str(&format!(
+            "Entries marked * are partial: {} cells not finished.\n",
+            summary.missing.len()
+        ));
+    }
+    out
+}
+
+/// [`headline_markdown`] of a `summary.json` value (the `aerepro docs` renderer).
+pub fn render_value(value: &serde_json::Value) -> anyhow::Result<String> {
+    let summary: Summary =
+        serde_json::from_value(value.clone()).context("not a sweep summary.json")?;
+    Ok(headline_markdown(&summary))
 }
 
 /// Long-format CSV: one row per (normal class, model, metric, anomalous class or "all").
