@@ -290,6 +290,20 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 golden.verdicts.len(),
                 args.out.display()
             );
+            for group in &golden.verdicts {
+                out!(
+                    "\n{} {}, seeds {:?}:",
+                    group.dataset,
+                    group.dataset.class_names()[group.normal_class as usize],
+                    group.seeds
+                );
+                for claim in &group.claims {
+                    out!("  {} {}: {}", claim.id, claim.verdict, claim.measured);
+                    if let Some(evidence) = &claim.evidence {
+                        out!("     {}", report::table::evidence_line(evidence));
+                    }
+                }
+            }
             Ok(())
         }
         Command::Info(args) => info(&args),
