@@ -608,7 +608,7 @@ pub fn c5_cifar_aae_never_significantly_best(inputs: &ClaimInputs) -> ClaimVerdi
 }
 
 /// Cost ratios within this band of 1 are ties: repeated interleaved measurements of the VAE/CAE
-/// ratio on one 2-core machine ranged 0.97–1.12 (README, "Training cost"), so a smaller difference
+/// ratio on one 2-core machine ranged 0.97–1.12 (docs/performance.md, "Training cost"), so a smaller difference
 /// is not resolved. The paper's own VAE/CAE ratios (1.039, 1.113) lie inside it.
 pub const COST_TIE_BAND: f64 = 0.15;
 

@@ -26,7 +26,7 @@ use crate::{checkpoint, run_dir, score};
 #[serde(rename_all = "lowercase")]
 pub enum Budget {
     /// Minutes on 2 CPU cores: enough epochs for the MSE to flatten on MNIST and for the CIFAR-10
-    /// colour statistics to be learned (see README, "Budgets").
+    /// colour statistics to be learned (docs/reproduction.md, "Budgets").
     Ci,
     /// Our stand-in for the paper's full training (its times suggest long runs on a GPU).
     Paper,
