@@ -376,6 +376,42 @@ fn class_row(run: &ModelRun, i: usize) -> &ClassMetrics {
     run.per_class.get(i).unwrap_or(&run.all_others)
 }
 
+/// One record from several of one experiment's runs (e.g. a sweep's cells of one normal class):
+/// their model runs together, the models and seeds in first-seen order, the summary over seeds
+/// recomputed. Refuses records of different datasets, normal classes or training setups.
+pub fn combine_records(records: Vec<RunRecord>) -> anyhow::Result<RunRecord> {
+    let mut records = records.into_iter();
+    let mut combined = records.next().context("no run records to combine")?;
+    let setup = |r: &RunRecord| {
+        let mut c = r.config.clone();
+        c.models.clear();
+        c.seeds.clear();
+        c.train.threads = None;
+        c
+    };
+    for record in records {
+        if setup(&record) != setup(&combined) {
+            bail!("run records of different experiments cannot be combined");
+        }
+        for kind in &record.config.models {
+            if !combined.config.models.contains(kind) {
+                combined.config.models.push(*kind);
+            }
+        }
+        for seed in &record.config.seeds {
+            if !combined.config.seeds.contains(seed) {
+                combined.config.seeds.push(*seed);
+            }
+        }
+        combined.runs.extend(record.runs);
+        combined.wall_seconds += record.wall_seconds;
+    }
+    combined.config.models.sort();
+    combined.config.seeds.sort();
+    combined.summary = summarize_runs(&combined.runs);
+    Ok(combined)
+}
+
 fn summarize_runs(runs: &[ModelRun]) -> Vec<SummaryRow> {
     let mut rows = Vec::new();
     let mut kinds: Vec<ModelKind> = runs.iter().map(|r| r.kind).collect();

@@ -7,6 +7,8 @@ use anyhow::{bail, Result};
 use clap::Subcommand;
 
 use super::paper_table::PaperTableResults;
+use crate::data::DatasetKind;
+use crate::experiment;
 use crate::record::{self, Completeness};
 
 #[derive(Debug, Subcommand)]
@@ -26,8 +28,12 @@ pub enum DocsCommand {
     },
     /// Write the numbers Tables 5–6 need from a finished run record as a paper-table result JSON.
     Extract {
-        /// A record.json or a run directory holding one.
+        /// A record.json, a run directory holding one, or a sweep directory (then its finished cells
+        /// of the paper's normal class for --dataset, combined over models and seeds).
         record: PathBuf,
+        /// The dataset to take from a sweep directory.
+        #[arg(long, value_enum)]
+        dataset: Option<DatasetKind>,
         /// The result file to write (e.g. results/paper/mnist.json).
         #[arg(long)]
         out: PathBuf,
@@ -59,29 +65,52 @@ pub fn run(command: DocsCommand) -> Result<()> {
                 stale.len()
             )
         }
-        DocsCommand::Extract { record, out } => extract(&record, &out),
+        DocsCommand::Extract {
+            record,
+            dataset,
+            out,
+        } => extract(&record, dataset, &out),
     }
 }
 
-fn extract(record: &Path, out: &Path) -> Result<()> {
+fn extract(record: &Path, dataset: Option<DatasetKind>, out: &Path) -> Result<()> {
     let paths = record::record_paths(record)?;
-    let [path] = paths.as_slice() else {
-        bail!(
-            "{} holds {} run records; extract takes one",
+    let (loaded, source) = match (paths.as_slice(), dataset) {
+        ([path], _) => (
+            record::read_record(path, Completeness::Required)?,
+            path.display().to_string(),
+        ),
+        (_, Some(dataset)) => {
+            let records = paths
+                .iter()
+                .map(|p| record::read_record(p, Completeness::Required))
+                .collect::<Result<Vec<_>>>()?
+                .into_iter()
+                .filter(|r| {
+                    r.config.dataset == dataset
+                        && r.config.normal_class == dataset.paper_normal_class()
+                })
+                .collect::<Vec<_>>();
+            let n = records.len();
+            (
+                experiment::combine_records(records)?,
+                format!("{n} records of {}", record.display()),
+            )
+        }
+        (_, None) => bail!(
+            "{} holds {} run records: pass --dataset to combine its paper cells",
             record.display(),
             paths.len()
-        );
+        ),
     };
-    let loaded = record::read_record(path, Completeness::Required)?;
     let results = PaperTableResults::from_record(&loaded)?;
     let mut json = serde_json::to_string_pretty(&results)?;
     json.push('\n');
     record::write_atomic(out, json.as_bytes())?;
     writeln!(
         std::io::stdout().lock(),
-        "wrote {} from {}",
-        out.display(),
-        path.display()
+        "wrote {} from {source}",
+        out.display()
     )?;
     Ok(())
 }
