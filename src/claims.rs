@@ -7,9 +7,9 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::data::DatasetKind;
+use crate::metrics::over_seeds::SeedSummary;
 use crate::model::ModelKind;
 
 /// What the claims read from one seed: ROC-AUC per (model, anomalous class) and the one-sided paired
@@ -100,17 +100,8 @@ const CIFAR_BIRD_CAT_DEER: [u8; 3] = [2, 3, 4];
 /// Mean over seeds and its two-sided [`CONFIDENCE`] Student-t interval (None with fewer than
 /// [`MIN_SEEDS`] values; a zero spread gives a zero-width interval).
 pub fn mean_and_interval(values: &[f64]) -> (f64, Option<[f64; 2]>) {
-    let n = values.len();
-    let mean = values.iter().sum::<f64>() / n as f64;
-    if n < MIN_SEEDS {
-        return (mean, None);
-    }
-    let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
-    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
-        .expect("at least one degree of freedom")
-        .inverse_cdf(0.5 + CONFIDENCE / 2.0);
-    let half = t * sd / (n as f64).sqrt();
-    (mean, Some([mean - half, mean + half]))
+    let summary = SeedSummary::of(values, CONFIDENCE);
+    (summary.mean, summary.interval.map(|(lo, hi)| [lo, hi]))
 }
 
 /// Where an interval lies relative to a region of the real line.

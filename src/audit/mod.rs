@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 
+use crate::metrics::over_seeds::{t_quantile, SeedSummary};
 use anyhow::{bail, Context};
-use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::claims::Verdict;
 use crate::data::DatasetKind;
@@ -117,11 +117,8 @@ pub fn allowed_drift(seed_values: &[f64]) -> Option<f64> {
     if n < 2 {
         return None;
     }
-    let mean = values.iter().sum::<f64>() / n as f64;
-    let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
-    let t = StudentsT::new(0.0, 1.0, (n - 1) as f64)
-        .ok()?
-        .inverse_cdf(0.975);
+    let sd = SeedSummary::of(&values, 0.95).sd;
+    let t = t_quantile(0.95, (n - 1) as f64);
     Some((t * sd * (1.0 + 1.0 / n as f64).sqrt()).max(MIN_ALLOWED_DRIFT))
 }
 

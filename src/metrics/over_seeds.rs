@@ -14,7 +14,8 @@ pub struct SeedSummary {
     pub confidence: f64,
 }
 
-fn t_quantile(confidence: f64, df: f64) -> f64 {
+/// The two-sided `confidence` quantile of Student's t with `df` degrees of freedom.
+pub fn t_quantile(confidence: f64, df: f64) -> f64 {
     StudentsT::new(0.0, 1.0, df)
         .expect("df > 0")
         .inverse_cdf(0.5 + confidence / 2.0)
