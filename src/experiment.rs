@@ -371,11 +371,6 @@ fn run_model(
     ))
 }
 
-/// Row `i` of a run's table: the per-class rows, then "all others".
-fn class_row(run: &ModelRun, i: usize) -> &ClassMetrics {
-    run.per_class.get(i).unwrap_or(&run.all_others)
-}
-
 /// One record from several of one experiment's runs (e.g. a sweep's cells of one normal class):
 /// their model runs together, the models and seeds in first-seen order, the summary over seeds
 /// recomputed. Refuses records of different datasets, normal classes or training setups.
@@ -413,34 +408,55 @@ pub fn combine_records(records: Vec<RunRecord>) -> anyhow::Result<RunRecord> {
 }
 
 fn summarize_runs(runs: &[ModelRun]) -> Vec<SummaryRow> {
-    let mut rows = Vec::new();
     let mut kinds: Vec<ModelKind> = runs.iter().map(|r| r.kind).collect();
     kinds.sort();
     kinds.dedup();
-    for kind in kinds {
-        let of_kind: Vec<&ModelRun> = runs.iter().filter(|r| r.kind == kind).collect();
-        let row_count = of_kind[0].per_class.len() + 1;
-        for i in 0..row_count {
-            let row = class_row(of_kind[0], i);
+    kinds
+        .into_iter()
+        .flat_map(|kind| {
+            let seeds: Vec<(&[ClassMetrics], &ClassMetrics)> = runs
+                .iter()
+                .filter(|r| r.kind == kind)
+                .map(|r| (r.per_class.as_slice(), &r.all_others))
+                .collect();
+            seed_summary_rows(kind, &seeds)
+        })
+        .collect()
+}
+
+/// The across-seed rows of one model — its per-class rows, then "all others" — from each seed's
+/// (per-class metrics, all-others metrics).
+pub fn seed_summary_rows(
+    kind: ModelKind,
+    seeds: &[(&[ClassMetrics], &ClassMetrics)],
+) -> Vec<SummaryRow> {
+    let Some((first_per_class, _)) = seeds.first() else {
+        return Vec::new();
+    };
+    fn row_of<'a>(seed: &(&'a [ClassMetrics], &'a ClassMetrics), i: usize) -> &'a ClassMetrics {
+        seed.0.get(i).unwrap_or(seed.1)
+    }
+    (0..first_per_class.len() + 1)
+        .map(|i| {
+            let row = row_of(&seeds[0], i);
             let values = |f: fn(&MetricsSummary) -> f64| -> MeanSd {
                 MeanSd::of(
-                    &of_kind
+                    &seeds
                         .iter()
-                        .map(|r| f(&class_row(r, i).metrics))
+                        .map(|s| f(&row_of(s, i).metrics))
                         .collect::<Vec<_>>(),
                 )
             };
-            rows.push(SummaryRow {
+            SummaryRow {
                 kind,
                 class: row.class,
                 name: row.name.clone(),
                 roc_auc: values(|m| m.roc_auc),
                 average_precision: values(|m| m.average_precision),
                 pr_auc_trapezoid: values(|m| m.pr_auc_trapezoid),
-            });
-        }
-    }
-    rows
+            }
+        })
+        .collect()
 }
 
 fn paired_tests(

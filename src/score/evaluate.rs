@@ -20,7 +20,7 @@ use crate::data::{DatasetKind, NormalClassSplit};
 use crate::experiment::normal_vs;
 use crate::metrics::{self, SummaryOptions};
 use crate::model::ModelKind;
-use crate::record::{ClassMetrics, MeanSd, ModelRun, SummaryRow};
+use crate::record::{ClassMetrics, ModelRun, SummaryRow};
 use crate::train::{self, TrainedModel, VaeLoss};
 
 /// Which scores a run computes and how its thresholds are chosen; recorded in the run's config.
@@ -463,32 +463,11 @@ fn score_rows(runs: &[&ModelRun], score: ScoreKind) -> Vec<SummaryRow> {
             .filter_map(|r| r.scoring.as_ref())
             .filter_map(|s| s.results.iter().find(|x| x.score == score))
             .collect();
-        let Some(first) = results.first() else {
-            continue;
-        };
-        let row_count = first.per_class.len() + 1;
-        let row_of = |r: &ScoreResult, i: usize| -> ClassMetrics {
-            r.per_class.get(i).unwrap_or(&r.all_others).clone()
-        };
-        for i in 0..row_count {
-            let row = row_of(first, i);
-            let values = |f: fn(&metrics::MetricsSummary) -> f64| {
-                MeanSd::of(
-                    &results
-                        .iter()
-                        .map(|r| f(&row_of(r, i).metrics))
-                        .collect::<Vec<_>>(),
-                )
-            };
-            rows.push(SummaryRow {
-                kind,
-                class: row.class,
-                name: row.name.clone(),
-                roc_auc: values(|m| m.roc_auc),
-                average_precision: values(|m| m.average_precision),
-                pr_auc_trapezoid: values(|m| m.pr_auc_trapezoid),
-            });
-        }
+        let seeds: Vec<(&[ClassMetrics], &ClassMetrics)> = results
+            .iter()
+            .map(|r| (r.per_class.as_slice(), &r.all_others))
+            .collect();
+        rows.extend(crate::experiment::seed_summary_rows(kind, &seeds));
     }
     rows
 }
