@@ -32,27 +32,41 @@ fn c5_cifar_aae_never_significantly_best() {
     ));
 }
 
-/// What we measured instead: the AAE's significant wins within a seed are all below 0.01 ROC-AUC
-/// (the three models' scores are so correlated that tiny gaps are significant), and none holds in
-/// every seed after correction for the classes tested.
+/// What we measured instead: where the AAE is significantly best within one seed (paired DeLong
+/// p < 0.05 against both other models on one class), its lead is below 0.01 ROC-AUC (the three
+/// models' scores are so correlated that tiny gaps are significant), and no such win holds in every
+/// seed after correction for the classes tested.
 #[test]
 fn c5_unresolved_aae_wins_within_a_seed_are_under_0_01_and_do_not_hold_across_seeds() {
     assert_verdict(
         &claims::c5_cifar_aae_never_significantly_best(&run().inputs),
         Verdict::Unresolved,
     );
-    let significant_aae_wins: Vec<_> = run()
-        .record
-        .paired_tests
-        .iter()
-        .filter(|p| p.better == ModelKind::Aae && p.p_value < claims::SIGNIFICANCE)
-        .collect();
-    for win in significant_aae_wins {
-        assert!(win.difference < 0.01, "{win:?}");
+    let tests = &run().record.paired_tests;
+    let significant_win = |seed, class, worse| {
+        tests.iter().find(|p| {
+            (p.seed, p.class, p.better, p.worse) == (seed, class, ModelKind::Aae, worse)
+                && p.p_value < claims::SIGNIFICANCE
+        })
+    };
+    for p in tests.iter().filter(|p| p.better == ModelKind::Aae) {
+        let (Some(over_cae), Some(over_vae)) = (
+            significant_win(p.seed, p.class, ModelKind::Cae),
+            significant_win(p.seed, p.class, ModelKind::Vae),
+        ) else {
+            continue;
+        };
+        let lead = over_cae.difference.min(over_vae.difference);
+        assert!(
+            lead < 0.01,
+            "seed {} class {}: AAE best by {lead}",
+            p.seed,
+            p.class
+        );
     }
 }
 
-/// The paper's C6, as it states it. Unresolved on this machine (README, "Training cost").
+/// The paper's C6, as it states it. Unresolved on this machine (docs/performance.md, "Training cost").
 #[test]
 #[ignore = "unresolved on 2 CPU cores: a VAE step costs as much as a CAE step (VAE/CAE 0.97-1.12 over repeated runs, inside the ±0.15 tie band); only the AAE is clearly dearer (1.4-1.7x)"]
 fn c6_cifar_training_cost_cae_vae_aae() {
@@ -68,7 +82,7 @@ fn c6_unresolved_vae_step_ties_cae_aae_step_costs_most() {
     claims_common::assert_vae_ties_cae_and_aae_costs_most(run());
 }
 
-/// The paper's C7, as it states it. Refuted at `--budget ci` (README, Results).
+/// The paper's C7, as it states it. Refuted at `--budget ci` (docs/claims.md, docs/results.md).
 #[test]
 #[ignore = "refuted over seeds 0-2 at --budget ci: bird, cat, deer and frog have ROC-AUC below chance for every model"]
 fn c7_cifar_every_roc_auc_between_0_50_and_0_80() {

@@ -17,7 +17,7 @@ fn c1_mnist_every_class_roc_auc_at_least_0_96() {
     assert_claim(&claims::c1_mnist_all_high(&run().inputs));
 }
 
-/// The paper's C2, as it states it. Unresolved over seeds (docs/claims.md, README).
+/// The paper's C2, as it states it. Unresolved over seeds (docs/claims.md).
 #[test]
 #[ignore = "unresolved over seeds 0-2: the gaps between the hardest classes are 4th-decimal ROC-AUC differences that do not hold firmly in every seed"]
 fn c2_mnist_class_7_hardest_then_9_for_cae_and_aae() {
@@ -33,7 +33,7 @@ fn c2_unresolved_hardest_classes_order_within_the_seed_spread() {
     );
 }
 
-/// The paper's C6, as it states it. Unresolved on this machine (README, "Training cost").
+/// The paper's C6, as it states it. Unresolved on this machine (docs/performance.md, "Training cost").
 #[test]
 #[ignore = "unresolved on 2 CPU cores: a VAE step costs as much as a CAE step (VAE/CAE 0.97-1.12 over repeated runs, inside the ±0.15 tie band); only the AAE is clearly dearer (1.4-1.7x)"]
 fn c6_mnist_training_cost_cae_vae_aae() {

@@ -94,7 +94,7 @@ pub fn reconstruct<M: AsRef<Autoencoder>>(
     map_batches(model.as_ref(), images, batch, |m, xs| m.reconstruct(xs))
 }
 
-/// Per-pixel squared errors `[N, C, H, W]` (on the CPU): the error maps for figures.
+/// Per-pixel squared errors `[N, C, H, W]` (on the CPU): the error maps `aerepro score` writes.
 pub fn error_maps<M: AsRef<Autoencoder>>(
     model: &M,
     images: &Tensor,
