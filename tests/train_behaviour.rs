@@ -150,10 +150,16 @@ fn each_model_overfits_256_real_mnist_ones() {
 }
 
 /// The activation layout is a speed choice: channels-last and contiguous run different oneDNN
-/// kernels on the same function, so a few training steps agree up to float rounding. CIFAR-10
-/// (3 channels, where the two layouts differ in memory) on all three models.
+/// kernels on the same function. CIFAR-10 (3 channels, where the two layouts differ in memory) on
+/// all three models: the untrained models' reconstructions agree to 1e-5, and three training steps
+/// agree in their losses to 1e-4 (relative). After those steps the reconstructions may differ by
+/// more than rounding: Adam's first steps move every weight by about the learning rate whatever
+/// the gradient's size, so a rounding-level gradient whose sign differs between kernels moves a
+/// weight by up to 2·lr. Their bound is therefore the steps' reach, steps × lr (3e-3); measured: CAE
+/// 7.5e-4 on an AVX-512/AMX Xeon, under 1e-4 on the CPU this test was first run on.
 #[test]
 fn channels_last_and_contiguous_layouts_train_alike() {
+    const STEPS: usize = 3;
     let _g = common::seed_lock();
     tch::set_num_threads(1);
     let images = common::real_train_images(DatasetKind::Cifar10, 5, 64);
@@ -162,7 +168,8 @@ fn channels_last_and_contiguous_layouts_train_alike() {
             let mut cfg = small_config(1, 11);
             cfg.model.layout = layout;
             let trainer = Trainer::new(kind, DatasetKind::Cifar10, &cfg, Device::Cpu).unwrap();
-            let stats: Vec<[f64; 5]> = (0..3)
+            let untrained = trainer.model.reconstruct(&images);
+            let stats: Vec<[f64; 5]> = (0..STEPS)
                 .map(|_| {
                     let v = trainer.step(&images, 1.0).unwrap().values().unwrap();
                     [
@@ -175,15 +182,26 @@ fn channels_last_and_contiguous_layouts_train_alike() {
                 })
                 .collect();
             let recon = trainer.model.reconstruct(&images);
-            (stats, recon)
+            (untrained, stats, recon, cfg.learning_rate)
         };
-        let (stats_cl, recon_cl) = run(ActivationLayout::ChannelsLast);
-        let (stats_nchw, recon_nchw) = run(ActivationLayout::Contiguous);
+        let (untrained_cl, stats_cl, recon_cl, lr) = run(ActivationLayout::ChannelsLast);
+        let (untrained_nchw, stats_nchw, recon_nchw, _) = run(ActivationLayout::Contiguous);
+        let untrained_diff = (untrained_cl - untrained_nchw)
+            .abs()
+            .max()
+            .double_value(&[]);
+        assert!(
+            untrained_diff < 1e-5,
+            "{kind}: untrained reconstructions differ by {untrained_diff}"
+        );
         assert_eq!(recon_cl.stride()[1], 1, "{kind}: channels innermost");
         assert_ne!(recon_nchw.stride()[1], 1, "{kind}: channels outermost");
         for (step, (a, b)) in stats_cl.iter().zip(&stats_nchw).enumerate() {
             for (x, y) in a.iter().zip(b) {
-                let tolerance = 1e-4 * x.abs().max(1e-3);
+                // Relative to the value, floored at the scale of the terms the AAE's critic and
+                // generator losses are differences of (critic outputs ≈ 1e-2), whose rounding
+                // survives when the difference itself is near zero.
+                let tolerance = 1e-4 * x.abs().max(1e-2);
                 assert!(
                     (x - y).abs() <= tolerance,
                     "{kind} step {step}: {a:?} vs {b:?}"
@@ -191,9 +209,10 @@ fn channels_last_and_contiguous_layouts_train_alike() {
             }
         }
         let max_diff = (recon_cl - recon_nchw).abs().max().double_value(&[]);
+        let reach = STEPS as f64 * lr;
         assert!(
-            max_diff < 1e-4,
-            "{kind}: reconstructions differ by {max_diff}"
+            max_diff < reach,
+            "{kind}: reconstructions after {STEPS} steps differ by {max_diff} (reach {reach})"
         );
     }
 }
