@@ -8,6 +8,8 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
+mod common;
+
 fn aerepro(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_aerepro"))
         .args(args)
@@ -26,26 +28,10 @@ fn succeeds(args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-const TINY: [&str; 12] = [
-    "--dataset",
-    "mnist",
-    "--models",
-    "cae",
-    "--epochs",
-    "1",
-    "--threads",
-    "1",
-    "--step-cost-rounds",
-    "0",
-    "--seed",
-    "0",
-];
-
 fn reproduce_tiny(out: &Path, extra: &[&str]) {
     let out = out.to_str().unwrap();
-    let mut args = vec!["reproduce"];
-    args.extend(TINY);
-    args.extend(["--no-figures", "--out", out]);
+    let mut args = common::TINY_REPRODUCE.to_vec();
+    args.extend(["--seed", "0", "--no-figures", "--out", out]);
     args.extend(extra);
     succeeds(&args);
 }
@@ -93,10 +79,6 @@ fn audit(source: &Path, extra: &[&str]) -> (bool, String) {
     (output.status.success(), format!("{stdout}{stderr}"))
 }
 
-fn read_json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
 fn write_json(path: &Path, value: &Value) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, serde_json::to_string_pretty(value).unwrap()).unwrap();
@@ -119,7 +101,7 @@ fn audit_passes_on_a_rerun_of_the_golden_configuration() {
 #[test]
 fn audit_fails_on_a_record_with_one_value_moved_by_0_01() {
     let dir = tempfile::tempdir().unwrap();
-    let mut record = read_json(&golden().run.join("record.json"));
+    let mut record = common::read_json(&golden().run.join("record.json"));
     let auc = &mut record["runs"][0]["per_class"][6]["metrics"]["roc_auc"];
     let moved = auc.as_f64().unwrap() - 0.01;
     *auc = Value::from(moved);
@@ -142,7 +124,7 @@ fn audit_fails_after_a_change_of_init() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("other-init");
     reproduce_tiny(&run, &["--init", "torch-default"]);
-    let mut record = read_json(&run.join("record.json"));
+    let mut record = common::read_json(&run.join("record.json"));
     assert_eq!(record["config"]["train"]["model"]["init"], "torch-default");
     record["config"]["train"]["model"]["init"] = Value::from("kaiming-uniform");
     write_json(&run.join("record.json"), &record);
@@ -158,7 +140,7 @@ fn audit_fails_after_a_change_of_init() {
 #[test]
 fn a_different_configuration_is_named_and_without_seed_spread_must_match_exactly() {
     let dir = tempfile::tempdir().unwrap();
-    let mut record = read_json(&golden().run.join("record.json"));
+    let mut record = common::read_json(&golden().run.join("record.json"));
     record["config"]["score_batch_size"] = Value::from(250);
     write_json(&dir.path().join("other/record.json"), &record);
     let (passed, output) = audit(&dir.path().join("other"), &[]);
@@ -172,7 +154,7 @@ fn a_different_configuration_is_named_and_without_seed_spread_must_match_exactly
 #[test]
 fn audit_fails_when_an_entry_is_missing() {
     let dir = tempfile::tempdir().unwrap();
-    let mut record = read_json(&golden().run.join("record.json"));
+    let mut record = common::read_json(&golden().run.join("record.json"));
     record["runs"][0]["seed"] = Value::from(7);
     write_json(&dir.path().join("seed7/record.json"), &record);
     let (passed, output) = audit(&dir.path().join("seed7"), &[]);
@@ -190,7 +172,7 @@ fn audit_fails_when_an_entry_is_missing() {
 /// this machine's (1 thread, CPU features in the record).
 #[test]
 fn value_golden_mnist_cae_one_epoch() {
-    let record = read_json(&golden().run.join("record.json"));
+    let record = common::read_json(&golden().run.join("record.json"));
     let aucs: Vec<String> = record["runs"][0]["per_class"]
         .as_array()
         .unwrap()

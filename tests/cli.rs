@@ -1,7 +1,8 @@
 //! The `aerepro` binary end to end: bad arguments get clear errors; a tiny real `reproduce` writes its
 //! record, table and figures, and `--resume` reuses the checkpoint.
-use std::path::Path;
 use std::process::{Command, Output};
+
+mod common;
 
 fn aerepro(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_aerepro"))
@@ -95,10 +96,6 @@ fn metrics_errors_name_the_line() {
     assert!(!output.status.success());
 }
 
-fn read_json(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
 #[test]
 fn tiny_reproduce_writes_record_table_figures_and_resumes() {
     let out = tempfile::tempdir().unwrap();
@@ -124,7 +121,7 @@ fn tiny_reproduce_writes_record_table_figures_and_resumes() {
         "{stdout}"
     );
 
-    let record = read_json(&out.path().join("record.json"));
+    let record = common::read_json(&out.path().join("record.json"));
     assert_eq!(record["complete"], true);
     assert_eq!(record["data"]["variant"], "official");
     assert_eq!(record["data"]["files"].as_array().unwrap().len(), 4);
@@ -157,7 +154,7 @@ fn tiny_reproduce_writes_record_table_figures_and_resumes() {
         "{}",
         stderr_of(&second)
     );
-    let resumed = read_json(&out.path().join("record.json"));
+    let resumed = common::read_json(&out.path().join("record.json"));
     assert_eq!(resumed["runs"][0]["resumed"], true);
     assert_eq!(
         resumed["runs"][0]["per_class"], run["per_class"],

@@ -7,6 +7,8 @@ use std::process::{Command, Output, Stdio};
 
 use aerepro::lock::DirLock;
 
+mod common;
+
 fn aerepro() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_aerepro"));
     command.current_dir(env!("CARGO_MANIFEST_DIR"));
@@ -154,36 +156,19 @@ fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
-fn read_json(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
 #[test]
 fn a_tiny_run_survives_a_closed_stdout_and_detects_a_damaged_checkpoint() {
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().to_str().unwrap();
-    let args = [
-        "reproduce",
-        "--dataset",
-        "mnist",
-        "--models",
-        "cae",
-        "--epochs",
-        "1",
-        "--threads",
-        "1",
-        "--step-cost-rounds",
-        "0",
-        "--out",
-        dir,
-    ];
+    let mut args = common::TINY_REPRODUCE.to_vec();
+    args.extend(["--out", dir]);
     // stdout is a pipe whose reading end is closed before aerepro writes (`… | head -0`), under
     // umask 022.
     let mut child = Command::new("sh")
         .arg("-c")
         .arg("umask 022; exec \"$0\" \"$@\"")
         .arg(env!("CARGO_BIN_EXE_aerepro"))
-        .args(args)
+        .args(&args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -207,7 +192,7 @@ fn a_tiny_run_survives_a_closed_stdout_and_detects_a_damaged_checkpoint() {
         assert!(file.is_file(), "{} was not written", file.display());
         assert_eq!(mode(&file), 0o644, "{} under umask 022", file.display());
     }
-    let record = read_json(&out.path().join("record.json"));
+    let record = common::read_json(&out.path().join("record.json"));
     assert_eq!(record["complete"], true);
     let table = std::fs::read_to_string(out.path().join("table.txt")).unwrap();
     assert!(!table.contains("WARNING: MNIST data"), "{table}");
@@ -238,7 +223,7 @@ fn a_tiny_run_survives_a_closed_stdout_and_detects_a_damaged_checkpoint() {
             && stderr.contains("retraining CAE seed 0"),
         "{stderr}"
     );
-    let retrained = read_json(&out.path().join("record.json"));
+    let retrained = common::read_json(&out.path().join("record.json"));
     assert_eq!(retrained["runs"][0]["resumed"], false);
     assert_eq!(
         retrained["runs"][0]["per_class"], record["runs"][0]["per_class"],

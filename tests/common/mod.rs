@@ -1,4 +1,4 @@
-//! Helpers shared by the model and training tests.
+//! Helpers shared by the tests.
 #![allow(dead_code)]
 
 use std::sync::{Mutex, MutexGuard};
@@ -83,4 +83,24 @@ pub fn roc_auc(scores: &[f64], positive: &[bool]) -> f64 {
         .map(|(r, _)| r)
         .sum();
     (rank_sum - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg)
+}
+
+/// The smallest real `reproduce` (add `--out DIR`): MNIST, CAE, one epoch, one thread, no step
+/// timing.
+pub const TINY_REPRODUCE: [&str; 11] = [
+    "reproduce",
+    "--dataset",
+    "mnist",
+    "--models",
+    "cae",
+    "--epochs",
+    "1",
+    "--threads",
+    "1",
+    "--step-cost-rounds",
+    "0",
+];
+
+pub fn read_json(path: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
