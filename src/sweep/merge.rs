@@ -245,7 +245,8 @@ fn best_model_cell(b: &BestModel) -> String {
 }
 
 /// The Markdown tables of one dataset: all-others ROC-AUC and AP per normal class × model, the best
-/// model per normal class, and the mean normal × anomalous ROC-AUC matrix per model.
+/// model per normal class, the anomalous classes scored below chance, and the mean normal ×
+/// anomalous ROC-AUC matrix per model.
 pub fn markdown(summary: &Summary, dataset: DatasetKind) -> String {
     let names = dataset.class_names();
     let entries: Vec<&Entry> = summary
@@ -315,6 +316,8 @@ pub fn markdown(summary: &Summary, dataset: DatasetKind) -> String {
         ));
     }
     out.push('\n');
+    out.push_str(&super::below_chance::markdown(summary, dataset));
+    out.push('\n');
     for m in &models {
         out.push_str(&format!(
             "**{dataset}, {m}: mean ROC-AUC of normal class (row) vs anomalous class (column)**\n\n| normal \\ anomalous | {} |\n|---|{}\n",
@@ -357,7 +360,8 @@ pub fn markdown(summary: &Summary, dataset: DatasetKind) -> String {
 }
 
 /// The headline of a summary: per dataset, the normal-vs-all-others ROC-AUC table with the best
-/// model per normal class, and how many cells it rests on.
+/// model per normal class and the anomalous classes scored below chance, and how many cells it
+/// rests on.
 pub fn headline_markdown(summary: &Summary) -> String {
     let mut datasets: Vec<DatasetKind> = summary.entries.iter().map(|e| e.dataset).collect();
     datasets.dedup();
@@ -370,6 +374,8 @@ pub fn headline_markdown(summary: &Summary) -> String {
         let headline = full.split("\n\n**").next().unwrap_or(&full);
         out.push_str(headline.trim_end());
         out.push_str("\n\n");
+        out.push_str(&super::below_chance::markdown(summary, dataset));
+        out.push('\n');
     }
     if !summary.missing.is_empty() {
         out.push_str(&format!(
