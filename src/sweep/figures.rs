@@ -46,33 +46,38 @@ fn draw_heatmap(
     root.fill(&WHITE).map_err(plot_err)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(
-            format!("{dataset}, {model}: mean ROC-AUC, normal (row) vs anomalous (column)"),
+            format!("{dataset}, {model}: mean ROC-AUC, normal (row) vs anomalous (column); blue < 0.5 < red"),
             ("sans-serif", 18),
         )
         .margin(10)
         .x_label_area_size(70)
         .y_label_area_size(80)
-        .build_cartesian_2d((0..n).into_segmented(), (0..n).into_segmented())
+        // A segmented range a..b has a segment for b too: 0..n-1 gives the n classes.
+        .build_cartesian_2d((0..n - 1).into_segmented(), (0..n - 1).into_segmented())
         .map_err(plot_err)?;
-    let label = |v: &SegmentValue<i32>| match v {
+    // Normal classes run top to bottom, as in the Markdown matrices.
+    let y_of = |class: i32| n - 1 - class;
+    let label = |v: &SegmentValue<i32>, to_class: &dyn Fn(i32) -> i32| match v {
         SegmentValue::CenterOf(i) => names
-            .get(*i as usize)
+            .get(to_class(*i) as usize)
             .map_or(String::new(), |s| s.to_string()),
         _ => String::new(),
     };
+    let x_label = |v: &SegmentValue<i32>| label(v, &|i| i);
+    let y_label = |v: &SegmentValue<i32>| label(v, &y_of);
     chart
         .configure_mesh()
         .disable_mesh()
         .x_labels(names.len())
         .y_labels(names.len())
-        .x_label_formatter(&label)
-        .y_label_formatter(&label)
+        .x_label_formatter(&x_label)
+        .y_label_formatter(&y_label)
         .x_desc("anomalous class")
         .y_desc("normal class")
         .draw()
         .map_err(plot_err)?;
     for e in rows {
-        let row = e.normal_class as i32;
+        let row = y_of(e.normal_class as i32);
         for (a, s) in &e.per_class_roc_auc {
             let col = *a as i32;
             chart
