@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::data::DatasetKind;
-use crate::metrics::over_seeds::SeedSummary;
+use crate::metrics::over_seeds::{holm_adjusted, SeedSummary};
 use crate::model::ModelKind;
 
 /// What the claims read from one seed: ROC-AUC per (model, anomalous class) and the one-sided paired
@@ -486,20 +486,6 @@ pub fn c4_cifar_animals_worst(inputs: &ClaimInputs) -> ClaimVerdict {
     judge_gaps(gaps, n, id, claim, rule)
 }
 
-/// Holm's step-down adjustment of `p` (family-wise error over all of them), in the input order.
-pub fn holm_adjusted(p: &[f64]) -> Vec<f64> {
-    let m = p.len();
-    let mut order: Vec<usize> = (0..m).collect();
-    order.sort_by(|a, b| p[*a].total_cmp(&p[*b]));
-    let mut adjusted = vec![0.0; m];
-    let mut running = 0.0f64;
-    for (rank, &i) in order.iter().enumerate() {
-        running = running.max(((m - rank) as f64 * p[i]).min(1.0));
-        adjusted[i] = running;
-    }
-    adjusted
-}
-
 /// C5 (CIFAR-10): on no class is the AAE the best model by a significant margin (rule "significance",
 /// docs/claims.md). Per seed and class, the AAE is best if it beats both the CAE and the VAE: p is the
 /// larger of its two one-sided paired DeLong p-values. Across seeds it is best on the class only if it
@@ -757,16 +743,6 @@ mod tests {
         assert!((2.0 - lo - (hi - 2.0)).abs() < 1e-12);
         assert_eq!(mean_and_interval(&[0.5]), (0.5, None));
         assert_eq!(mean_and_interval(&[0.5, 0.5]), (0.5, Some([0.5, 0.5])));
-    }
-
-    #[test]
-    fn holm_adjusts_step_down_in_input_order() {
-        let adjusted = holm_adjusted(&[0.01, 0.04, 0.03]);
-        let expected = [0.03, 0.06, 0.06];
-        for (a, e) in adjusted.iter().zip(expected) {
-            assert!((a - e).abs() < 1e-12, "{adjusted:?}");
-        }
-        assert_eq!(holm_adjusted(&[0.6, 0.9]), [1.0, 1.0]);
     }
 
     #[test]

@@ -86,6 +86,20 @@ pub fn paired_t_test(a: &[f64], b: &[f64]) -> Option<PairedSeedTest> {
     })
 }
 
+/// Holm's step-down adjustment of `p` (family-wise error over all of them), in the input order.
+pub fn holm_adjusted(p: &[f64]) -> Vec<f64> {
+    let m = p.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|a, b| p[*a].total_cmp(&p[*b]));
+    let mut adjusted = vec![0.0; m];
+    let mut running = 0.0f64;
+    for (rank, &i) in order.iter().enumerate() {
+        running = running.max(((m - rank) as f64 * p[i]).min(1.0));
+        adjusted[i] = running;
+    }
+    adjusted
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +133,15 @@ mod tests {
             paired_t_test(&[0.9, 0.8], &[0.9, 0.8]).unwrap().p_value,
             1.0
         );
+    }
+
+    #[test]
+    fn holm_adjusts_step_down_in_input_order() {
+        let adjusted = holm_adjusted(&[0.01, 0.04, 0.03]);
+        let expected = [0.03, 0.06, 0.06];
+        for (a, e) in adjusted.iter().zip(expected) {
+            assert!((a - e).abs() < 1e-12, "{adjusted:?}");
+        }
+        assert_eq!(holm_adjusted(&[0.6, 0.9]), [1.0, 1.0]);
     }
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::DatasetKind;
 use crate::experiment::normal_vs;
-use crate::metrics::over_seeds::{paired_t_test, PairedSeedTest, SeedSummary};
+use crate::metrics::over_seeds::{holm_adjusted, paired_t_test, PairedSeedTest, SeedSummary};
 use crate::metrics::{average_precision, roc_auc};
 use crate::model::ModelKind;
 use crate::record;
@@ -91,7 +91,9 @@ pub struct Entry {
 }
 
 /// The best model of a normal class (highest mean all-others ROC-AUC) and whether its lead over the
-/// runner-up holds across seeds (paired t-test over the seeds both finished, p < 0.05).
+/// runner-up holds across seeds: a paired t-test over the seeds both finished, its p Holm-adjusted
+/// over the dataset's normal classes (one test per class, so some p < 0.05 are expected by chance),
+/// significant when the adjusted p < 0.05.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BestModel {
     pub dataset: DatasetKind,
@@ -99,6 +101,8 @@ pub struct BestModel {
     pub best: ModelKind,
     pub runner_up: Option<ModelKind>,
     pub lead: Option<PairedSeedTest>,
+    #[serde(default)]
+    pub holm_p_value: Option<f64>,
     pub significant: bool,
 }
 
@@ -193,7 +197,7 @@ fn best_models(entries: &[Entry], cells: &[CellMetrics]) -> Vec<BestModel> {
             .map(|c| (c.seed, c.all_others_roc_auc))
             .collect()
     };
-    by_class
+    let mut best = by_class
         .into_iter()
         .map(|((dataset, normal_class), mut models)| {
             models.sort_by(|a, b| b.roc_auc.mean.total_cmp(&a.roc_auc.mean));
@@ -213,11 +217,34 @@ fn best_models(entries: &[Entry], cells: &[CellMetrics]) -> Vec<BestModel> {
                 normal_class,
                 best,
                 runner_up,
-                significant: lead.is_some_and(|t| t.p_value < SIGNIFICANCE),
                 lead,
+                holm_p_value: None,
+                significant: false,
             }
         })
-        .collect()
+        .collect::<Vec<_>>();
+    holm_adjust_per_dataset(&mut best);
+    best
+}
+
+fn holm_adjust_per_dataset(best: &mut [BestModel]) {
+    let mut datasets: Vec<DatasetKind> = best.iter().map(|b| b.dataset).collect();
+    datasets.dedup();
+    for dataset in datasets {
+        let tested: Vec<&mut BestModel> = best
+            .iter_mut()
+            .filter(|b| b.dataset == dataset && b.lead.is_some())
+            .collect();
+        let p: Vec<f64> = tested
+            .iter()
+            .filter_map(|b| b.lead)
+            .map(|t| t.p_value)
+            .collect();
+        for (b, adjusted) in tested.into_iter().zip(holm_adjusted(&p)) {
+            b.holm_p_value = Some(adjusted);
+            b.significant = adjusted < SIGNIFICANCE;
+        }
+    }
 }
 
 fn mean_sd(s: &SeedSummary) -> String {
@@ -230,10 +257,11 @@ fn mean_sd(s: &SeedSummary) -> String {
 fn best_model_cell(b: &BestModel) -> String {
     match (&b.lead, b.runner_up) {
         (Some(t), Some(r)) => format!(
-            "{} over {r} by {:.4}, p = {:.3}{}",
+            "{} over {r} by {:.4}, p = {:.3}, Holm p = {:.3}{}",
             b.best,
             t.mean_difference,
             t.p_value,
+            b.holm_p_value.unwrap_or(t.p_value),
             if b.significant {
                 ""
             } else {
@@ -291,7 +319,7 @@ pub fn markdown(summary: &Summary, dataset: DatasetKind) -> String {
     };
     out.push_str(&caption("ROC-AUC"));
     out.push_str(&format!(
-        "| normal class | {header} | best model (paired t-test over seeds vs the runner-up) |\n|---|{rule}---|\n"
+        "| normal class | {header} | best model (paired t-test over seeds vs the runner-up, Holm-adjusted over normal classes) |\n|---|{rule}---|\n"
     ));
     for &c in &classes {
         let best = summary
@@ -513,4 +541,44 @@ pub fn merge(dir: &Path) -> anyhow::Result<Merged> {
         terminal,
         written,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn best(dataset: DatasetKind, normal_class: u8, p_value: f64) -> BestModel {
+        BestModel {
+            dataset,
+            normal_class,
+            best: ModelKind::Cae,
+            runner_up: Some(ModelKind::Vae),
+            lead: Some(PairedSeedTest {
+                mean_difference: 0.01,
+                sd: 0.01,
+                n: 3,
+                t: 1.0,
+                p_value,
+            }),
+            holm_p_value: None,
+            significant: false,
+        }
+    }
+
+    #[test]
+    fn a_lead_is_significant_only_after_holm_over_its_datasets_normal_classes() {
+        let mut leads = vec![
+            best(DatasetKind::Mnist, 0, 0.01),
+            best(DatasetKind::Mnist, 1, 0.03),
+            best(DatasetKind::Mnist, 2, 0.5),
+            best(DatasetKind::Cifar10, 0, 0.03),
+        ];
+        holm_adjust_per_dataset(&mut leads);
+        let adjusted: Vec<f64> = leads.iter().map(|b| b.holm_p_value.unwrap()).collect();
+        for (a, e) in adjusted.iter().zip([0.03, 0.06, 0.5, 0.03]) {
+            assert!((a - e).abs() < 1e-12, "{adjusted:?}");
+        }
+        let significant: Vec<bool> = leads.iter().map(|b| b.significant).collect();
+        assert_eq!(significant, [true, false, false, true]);
+    }
 }
