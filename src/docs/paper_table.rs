@@ -139,6 +139,15 @@ fn cell(ours: f64, paper: Option<f64>) -> String {
     }
 }
 
+/// The first 12 hex digits of a commit, keeping a "-dirty" suffix (a run from uncommitted code).
+fn short_commit(commit: &str) -> String {
+    let (sha, dirty) = match commit.strip_suffix("-dirty") {
+        Some(sha) => (sha, "-dirty"),
+        None => (commit, ""),
+    };
+    format!("{}{dirty}", &sha[..sha.len().min(12)])
+}
+
 /// The Markdown table, its training seconds and where the numbers come from.
 pub fn render(results: &PaperTableResults) -> String {
     let kinds: Vec<String> = results
@@ -180,7 +189,7 @@ pub fn render(results: &PaperTableResults) -> String {
     let commit = results
         .git_commit
         .as_deref()
-        .map(|c| format!(", commit {}", &c[..c.len().min(12)]))
+        .map(|c| format!(", commit {}", short_commit(c)))
         .unwrap_or_default();
     out.push_str(&format!(
         "\nNormal class {} · epochs per model: {} (`--budget {}`) · seeds: {} · {}, threads: {} · \
@@ -228,6 +237,13 @@ mod tests {
 
     fn fixture() -> RunRecord {
         parse_record(include_str!("../../fixtures/records/v1-mnist-1epoch.json")).unwrap()
+    }
+
+    #[test]
+    fn a_short_commit_keeps_its_dirty_mark() {
+        let sha = "04e921a57cc1325fff13a9ddbbf3eeea6bbd1435";
+        assert_eq!(short_commit(sha), "04e921a57cc1");
+        assert_eq!(short_commit(&format!("{sha}-dirty")), "04e921a57cc1-dirty");
     }
 
     #[test]
