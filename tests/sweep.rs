@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+mod common;
+
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
 
 fn data_dir() -> PathBuf {
@@ -68,9 +70,22 @@ fn plan_tiny(dir: &Path) {
 }
 
 fn summary_cells(dir: &Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json");
-    let summary: serde_json::Value = serde_json::from_str(&text).unwrap();
-    summary["cells"].clone()
+    common::read_json(&dir.join("summary.json"))["cells"].clone()
+}
+
+/// `sweep cell DIR --index 0` at one thread on the real data.
+fn cell_zero<'a>(dir: &'a str, data: &'a Path) -> [&'a str; 9] {
+    [
+        "sweep",
+        "cell",
+        dir,
+        "--index",
+        "0",
+        "--threads",
+        "1",
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]
 }
 
 fn slurm_script(command: &str) -> Output {
@@ -252,20 +267,7 @@ fn bad_sweep_input_gets_clear_errors_and_keeps_finished_cells() {
     );
     fails(&["sweep", "merge", d], "no finished cells");
     let data = data_dir();
-    ok(
-        &[
-            "sweep",
-            "cell",
-            d,
-            "--index",
-            "0",
-            "--threads",
-            "1",
-            "--data-dir",
-            data.to_str().unwrap(),
-        ],
-        &[],
-    );
+    ok(&cell_zero(d, &data), &[]);
     let rerun = ok(&["sweep", "cell", d, "--index", "0", "--threads", "1"], &[]);
     assert!(
         rerun.contains("AlreadyDone"),
@@ -281,8 +283,7 @@ fn bad_sweep_input_gets_clear_errors_and_keeps_finished_cells() {
     );
 
     // A corrupted cell record is detected, and the cell recomputed from its checkpoint.
-    let plan: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("plan.json")).unwrap()).unwrap();
+    let plan = common::read_json(&dir.join("plan.json"));
     let id = plan["cells"][0]["id"].as_str().unwrap().to_string();
     let record = dir.join("cells").join(&id).join("record.json");
     let mut bytes = std::fs::read(&record).unwrap();
@@ -290,20 +291,7 @@ fn bad_sweep_input_gets_clear_errors_and_keeps_finished_cells() {
     std::fs::write(&record, &bytes).unwrap();
     let status = ok(&["sweep", "status", d], &[]);
     assert!(status.contains("0 done"), "{status}");
-    let output = aerepro(
-        &[
-            "sweep",
-            "cell",
-            d,
-            "--index",
-            "0",
-            "--threads",
-            "1",
-            "--data-dir",
-            data.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let output = aerepro(&cell_zero(d, &data), &[]);
     assert!(output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("does not match the marker"));
     assert!(ok(&["sweep", "status", d], &[]).contains("1 done"));

@@ -31,8 +31,9 @@ pub fn below_chance(entries: &[Entry], dataset: DatasetKind) -> Vec<BelowChance>
     };
     (0..dataset.class_names().len() as u8)
         .map(|a| {
-            let scoring: Vec<&&Entry> = entries
+            let scoring: Vec<&Entry> = entries
                 .iter()
+                .copied()
                 .filter(|e| e.per_class_roc_auc.contains_key(&a))
                 .collect();
             let mut normals: Vec<u8> = scoring.iter().map(|e| e.normal_class).collect();
@@ -41,8 +42,11 @@ pub fn below_chance(entries: &[Entry], dataset: DatasetKind) -> Vec<BelowChance>
             let every_model_below = normals
                 .into_iter()
                 .filter(|&c| {
-                    let of_c: Vec<&&&Entry> =
-                        scoring.iter().filter(|e| e.normal_class == c).collect();
+                    let of_c: Vec<&Entry> = scoring
+                        .iter()
+                        .copied()
+                        .filter(|e| e.normal_class == c)
+                        .collect();
                     of_c.len() == ModelKind::ALL.len() && of_c.iter().all(|e| interval_below(e, a))
                 })
                 .collect();
