@@ -46,7 +46,7 @@ fn c5_unresolved_aae_wins_within_a_seed_are_under_0_01_and_do_not_hold_across_se
     let significant_win = |seed, class, worse| {
         tests.iter().find(|p| {
             (p.seed, p.class, p.better, p.worse) == (seed, class, ModelKind::Aae, worse)
-                && p.p_value < claims::SIGNIFICANCE
+                && p.p_value < aerepro::metrics::over_seeds::SIGNIFICANCE
         })
     };
     for p in tests.iter().filter(|p| p.better == ModelKind::Aae) {

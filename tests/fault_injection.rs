@@ -257,7 +257,8 @@ fn two_runs_into_one_directory_one_refuses_and_nothing_is_mixed() {
     let weights = dir
         .path()
         .join("checkpoints/mnist-normal1-cae-seed0.safetensors");
-    let sidecar = aerepro::checkpoint::verify(&weights).expect("the weights its sidecar commits");
+    let sidecar =
+        aerepro::store::checkpoint::verify(&weights).expect("the weights its sidecar commits");
     assert_eq!(
         serde_json::to_value(sidecar.report.config.model.init).unwrap(),
         winner

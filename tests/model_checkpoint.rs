@@ -1,10 +1,10 @@
 //! A checkpoint (safetensors + JSON sidecar) reloads to a model that scores identically.
 mod common;
 
-use aerepro::checkpoint;
 use aerepro::data::DatasetKind;
 use aerepro::model::ModelKind;
 use aerepro::score::reconstruction_errors;
+use aerepro::store::checkpoint;
 use aerepro::train::TrainConfig;
 use tch::Device;
 
@@ -42,7 +42,7 @@ fn loaded_checkpoint_scores_identically() {
         let b = reconstruction_errors(&loaded.model, &images, 40).unwrap();
         assert_eq!(a, b, "{kind} on {dataset}");
         // Only the two final files remain (atomic writes leave no temporaries).
-        assert!(path.exists() && checkpoint::sidecar_path(&path).exists());
+        assert!(path.exists() && aerepro::store::layout::weights_sidecar(&path).exists());
     }
     let names: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()

@@ -5,7 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use aerepro::lock::DirLock;
+use aerepro::store::lock::DirLock;
 
 mod common;
 
@@ -196,7 +196,7 @@ fn a_tiny_run_survives_a_closed_stdout_and_detects_a_damaged_checkpoint() {
     assert_eq!(record["complete"], true);
     let table = std::fs::read_to_string(out.path().join("table.txt")).unwrap();
     assert!(!table.contains("WARNING: MNIST data"), "{table}");
-    let mut typed = aerepro::record::parse_record(
+    let mut typed = aerepro::run::record::parse_record(
         &std::fs::read_to_string(out.path().join("record.json")).unwrap(),
     )
     .unwrap();
@@ -229,7 +229,7 @@ fn a_tiny_run_survives_a_closed_stdout_and_detects_a_damaged_checkpoint() {
         retrained["runs"][0]["per_class"], record["runs"][0]["per_class"],
         "retrained with the same seed and threads: the same numbers"
     );
-    aerepro::checkpoint::verify(&checkpoint).unwrap();
+    aerepro::store::checkpoint::verify(&checkpoint).unwrap();
 }
 
 fn git(dir: &Path, args: &[&str]) -> String {
@@ -258,7 +258,7 @@ fn the_recorded_commit_is_the_builds_not_the_working_directorys() {
     );
     let other_head = git(other.path(), &["rev-parse", "HEAD"]);
 
-    let embedded = aerepro::record::git_commit().expect("built from a git checkout");
+    let embedded = aerepro::run::environment::git_commit().expect("built from a git checkout");
     assert_eq!(embedded.trim_end_matches("-dirty"), crate_head);
     let info = aerepro()
         .arg("info")

@@ -4,9 +4,9 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use aerepro::checkpoint::{self, CheckpointError};
 use aerepro::data::DatasetKind;
 use aerepro::model::ModelKind;
+use aerepro::store::checkpoint::{self, CheckpointError};
 use aerepro::train::{train_model, TrainConfig, TrainedModel};
 use tch::Device;
 
@@ -97,7 +97,7 @@ fn a_damaged_or_missing_sidecar_is_refused() {
     let _g = common::seed_lock();
     let dir = tempfile::tempdir().unwrap();
     let weights = saved(dir.path(), "cae", &tiny_model(1));
-    let sidecar = checkpoint::sidecar_path(&weights);
+    let sidecar = aerepro::store::layout::weights_sidecar(&weights);
     let text = std::fs::read_to_string(&sidecar).unwrap();
 
     std::fs::write(&sidecar, &text[..text.len() / 2]).unwrap();

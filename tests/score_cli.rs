@@ -6,12 +6,12 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use aerepro::checkpoint;
 use aerepro::data::{mnist, DatasetKind};
 use aerepro::model::ModelKind;
 use aerepro::score::evaluate::ThresholdSource;
 use aerepro::score::sidecar::{self, ScoringSidecar, SidecarThreshold};
 use aerepro::score::{fit, model_outputs, threshold, ScoreKind};
+use aerepro::store::checkpoint;
 use aerepro::train::{train_model, TrainConfig, VaeLoss};
 use tch::{Device, Kind, Tensor};
 
@@ -244,7 +244,7 @@ fn bad_score_options_are_named() {
 /// checkpoint scores the committed CIFAR-10 fixture batch with `aerepro score`.
 #[test]
 fn reproduce_records_every_score_and_a_held_out_threshold() {
-    use aerepro::record::{read_record, Completeness};
+    use aerepro::run::record::{read_record, Completeness};
 
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");

@@ -7,12 +7,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
-use crate::claims::{self, ClaimInputs, ClaimVerdict, SeedInputs};
+use crate::claims::{self, ClaimEvidence, ClaimInputs, ClaimVerdict};
 use crate::data::DatasetKind;
-use crate::experiment::{self, ExperimentConfig};
+use crate::metrics::class_rows::{self, PairedComparison};
 use crate::model::{ActivationLayout, ModelKind};
-use crate::record::{self, Completeness, PairedComparison, RunRecord};
-use crate::step_cost::StepCostOptions;
+use crate::run::config::ExperimentConfig;
+use crate::run::record::{Completeness, RunRecord};
+use crate::sweep::cell::CellScores;
+use crate::sweep::source;
 
 /// The golden-file format version this build writes and reads.
 pub const GOLDEN_VERSION: u32 = 1;
@@ -110,9 +112,9 @@ impl BitEnvironment {
 pub struct ClassValues {
     pub class: u8,
     pub name: String,
-    #[serde(deserialize_with = "record::f64_or_nan")]
+    #[serde(deserialize_with = "crate::metrics::f64_or_nan")]
     pub roc_auc: f64,
-    #[serde(deserialize_with = "record::f64_or_nan")]
+    #[serde(deserialize_with = "crate::metrics::f64_or_nan")]
     pub average_precision: f64,
 }
 
@@ -125,33 +127,6 @@ pub struct GroupVerdicts {
     pub claims: Vec<ClaimVerdict>,
 }
 
-/// The configuration of one model and seed of a run: `models` and `seeds` reduced to it, and the
-/// step-cost timing (which does not touch the results) set to its default, so that a multi-seed run
-/// and a sweep cell of the same settings compare equal.
-pub fn normalized_config(
-    config: &ExperimentConfig,
-    model: ModelKind,
-    seed: u64,
-) -> ExperimentConfig {
-    ExperimentConfig {
-        models: vec![model],
-        seeds: vec![seed],
-        step_cost: StepCostOptions::default(),
-        ..config.clone()
-    }
-}
-
-/// Per-test-image scores a sweep cell writes beside its record (`scores.json`).
-#[derive(Debug, Deserialize)]
-struct CellScores {
-    dataset: DatasetKind,
-    normal_class: u8,
-    model: ModelKind,
-    seed: u64,
-    test_labels: Vec<u8>,
-    scores: Vec<f64>,
-}
-
 /// Everything read from a run or sweep directory: the entries and the paired tests per group.
 #[derive(Debug, Default)]
 pub struct Collected {
@@ -159,22 +134,22 @@ pub struct Collected {
     paired: BTreeMap<(DatasetKind, u8), Vec<PairedComparison>>,
 }
 
-/// Reads every finished run record under `source` (see [`record::record_paths`]); refuses an
-/// unfinished record and two records of the same (dataset, normal class, model, seed). Paired tests
-/// come from the records, or, for a sweep's one-model cells, from their `scores.json`.
+/// Reads every finished result under `source` through [`source::read`] (sweep cells verified);
+/// refuses an unfinished record and two records of the same (dataset, normal class, model, seed).
+/// Paired tests come from the records, or, for a sweep's one-model cells, from their scores.
 pub fn collect(source: &Path) -> anyhow::Result<Collected> {
     let mut collected = Collected::default();
     let mut cell_scores: BTreeMap<(DatasetKind, u8, u64), Vec<CellScores>> = BTreeMap::new();
-    for path in record::record_paths(source)? {
-        let record = record::read_record(&path, Completeness::Required)?;
+    for found in source::read(source, Completeness::Required)? {
+        let record = &found.record;
         for run in &record.runs {
             let entry = Entry {
                 dataset: record.config.dataset,
                 normal_class: record.config.normal_class,
                 model: run.kind,
                 seed: run.seed,
-                config: normalized_config(&record.config, run.kind, run.seed),
-                environment: BitEnvironment::of(&record),
+                config: record.config.for_result(run.kind, run.seed),
+                environment: BitEnvironment::of(record),
                 per_class: run
                     .per_class
                     .iter()
@@ -191,7 +166,7 @@ pub fn collect(source: &Path) -> anyhow::Result<Collected> {
             if collected.entries.iter().any(|e| e.key() == entry.key()) {
                 bail!(
                     "{}: {} appears in two records under {}",
-                    path.display(),
+                    found.path.display(),
                     entry.label(),
                     source.display()
                 );
@@ -204,13 +179,7 @@ pub fn collect(source: &Path) -> anyhow::Result<Collected> {
             .entry(group)
             .or_default()
             .extend(record.paired_tests.iter().cloned());
-        let scores_path = path.with_file_name("scores.json");
-        if record.runs.len() == 1 && scores_path.is_file() {
-            let text = std::fs::read_to_string(&scores_path)
-                .with_context(|| format!("reading {}", scores_path.display()))?;
-            let scores: CellScores = serde_json::from_str(&text).with_context(|| {
-                format!("{} is not a sweep cell's scores", scores_path.display())
-            })?;
+        if let Some((_, scores)) = found.cell {
             cell_scores
                 .entry((scores.dataset, scores.normal_class, scores.seed))
                 .or_default()
@@ -230,10 +199,7 @@ pub fn collect(source: &Path) -> anyhow::Result<Collected> {
             .map(|c| (c.model, c.scores.as_slice()))
             .collect();
         scores.sort_by_key(|(m, _)| *m);
-        let classes: Vec<u8> = (0..dataset.class_names().len() as u8)
-            .filter(|c| *c != normal_class)
-            .collect();
-        let tests = experiment::paired_tests_of(labels, normal_class, &classes, seed, &scores)?;
+        let tests = class_rows::paired_tests(dataset, normal_class, labels, seed, &scores)?;
         collected
             .paired
             .entry((dataset, normal_class))
@@ -272,32 +238,23 @@ impl Collected {
                 continue;
             }
             let paired = self.paired.get(&(dataset, normal_class));
-            let inputs = ClaimInputs {
-                seeds: seeds
-                    .iter()
-                    .map(|seed| SeedInputs {
-                        seed: *seed,
-                        roc_auc: entries
+            let inputs = ClaimInputs::from_rows(
+                seeds.iter().flat_map(|seed| {
+                    entries.iter().filter(|e| e.seed == *seed).flat_map(|e| {
+                        e.per_class
                             .iter()
-                            .filter(|e| e.seed == *seed)
-                            .flat_map(|e| {
-                                e.per_class.iter().map(|c| ((e.model, c.class), c.roc_auc))
-                            })
-                            .collect(),
-                        paired_p: paired
-                            .into_iter()
-                            .flatten()
-                            .filter(|p| p.seed == *seed)
-                            .map(|p| ((p.class, p.better, p.worse), p.p_value))
-                            .collect(),
+                            .map(|c| (e.seed, e.model, c.class, c.roc_auc))
                     })
-                    .collect(),
-                relative_step_cost: BTreeMap::new(),
-            };
-            let claims = claims::evaluate(dataset, &inputs)
-                .into_iter()
-                .filter(|c| c.id != "C6")
-                .collect();
+                }),
+                paired.into_iter().flatten(),
+                BTreeMap::new(),
+            );
+            let judged = claims::applicable(
+                dataset,
+                &[ClaimEvidence::RocAuc, ClaimEvidence::PairedTests],
+                &ModelKind::ALL,
+            );
+            let claims = claims::evaluate_only(dataset, &inputs, &judged);
             out.push(GroupVerdicts {
                 dataset,
                 normal_class,
@@ -311,12 +268,24 @@ impl Collected {
     pub fn into_golden(self, source: &Path) -> Golden {
         Golden {
             golden_version: GOLDEN_VERSION,
-            source: source.display().to_string(),
+            source: portable_source(source),
             notes: Vec::new(),
             verdicts: self.verdicts(),
             entries: self.entries,
         }
     }
+}
+
+/// The source as a reader elsewhere can use it: the path as given when relative, else its last
+/// component (an absolute path names only the machine it was made on).
+fn portable_source(source: &Path) -> String {
+    if source.is_relative() {
+        return source.display().to_string();
+    }
+    source.file_name().map_or_else(
+        || source.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// How [`write`] selects and completes entries.
@@ -343,7 +312,7 @@ pub fn write(source: &Path, out: &Path, options: WriteOptions) -> anyhow::Result
         bail!("no trained model under {}", source.display());
     }
     if assume_this_cpu {
-        let here = record::Environment::capture().cpu_features;
+        let here = crate::run::environment::Environment::capture().cpu_features;
         let mut filled = 0;
         for entry in &mut golden.entries {
             if entry.environment.cpu_features.is_empty() {
@@ -358,7 +327,7 @@ pub fn write(source: &Path, out: &Path, options: WriteOptions) -> anyhow::Result
             ));
         }
     }
-    record::write_json_atomic(out, &golden)?;
+    crate::store::atomic::write_json_atomic(out, &golden)?;
     Ok(golden)
 }
 
@@ -423,10 +392,10 @@ mod tests {
         assert_eq!(cae.per_class.len(), 9);
         assert!(cae.environment.cpu_features.is_empty());
         assert_eq!(golden.verdicts.len(), 1);
-        let ids: Vec<&str> = golden.verdicts[0]
+        let ids: Vec<String> = golden.verdicts[0]
             .claims
             .iter()
-            .map(|c| c.id.as_str())
+            .map(|c| c.id.to_string())
             .collect();
         assert_eq!(ids, ["C1", "C2"]);
         assert!(golden.verdicts[0]
@@ -442,7 +411,7 @@ mod tests {
         let plain = write(dir.path(), &out, WriteOptions::default()).unwrap();
         assert!(plain.notes.is_empty());
         assert_eq!(read(&out).unwrap(), plain);
-        let here = record::Environment::capture().cpu_features;
+        let here = crate::run::environment::Environment::capture().cpu_features;
         let options = WriteOptions {
             cpu_features_from_this_machine: true,
             ..WriteOptions::default()

@@ -15,8 +15,8 @@ use anyhow::{bail, Context};
 
 use crate::claims::Verdict;
 use crate::data::DatasetKind;
-use crate::experiment::{self, RunOptions};
 use crate::model::ModelKind;
+use crate::run::experiment::{self, RunOptions};
 use golden::{Collected, Entry, Golden};
 
 /// The smallest drift allowed outside exact mode: the precision of the printed tables.
@@ -275,7 +275,7 @@ fn compare_verdicts(golden: &Golden, now: &Collected, partial: bool, report: &mu
             if now.map(|c| c.verdict) != Some(claim.verdict) {
                 report.verdict_changes.push(VerdictChange {
                     group: name.clone(),
-                    id: claim.id.clone(),
+                    id: claim.id.to_string(),
                     golden: claim.verdict,
                     now: now.map(|c| c.verdict),
                 });
@@ -365,7 +365,7 @@ pub fn rerun(golden: &Golden, out: &Path, data_dir: &Path) -> anyhow::Result<()>
         let first = entries[0];
         let mut config = first.config.clone();
         for entry in &entries {
-            if golden::normalized_config(&config, entry.model, entry.seed) != entry.config {
+            if config.for_result(entry.model, entry.seed) != entry.config {
                 bail!(
                     "the golden's {} has another configuration than {}: rerun them separately",
                     entry.label(),

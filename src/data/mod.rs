@@ -3,6 +3,7 @@
 pub mod cifar10;
 pub mod integrity;
 pub mod mnist;
+pub mod one_class;
 
 use std::path::{Path, PathBuf};
 

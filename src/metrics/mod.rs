@@ -43,6 +43,7 @@
 //! [`summarize`] and [`summarize_csv`] bundle everything into a serializable [`MetricsSummary`].
 
 mod bootstrap;
+pub mod class_rows;
 mod csv_input;
 mod delong;
 mod interval;
@@ -154,4 +155,10 @@ pub(crate) fn validate_confidence(confidence: f64) -> Result<(), MetricsError> {
             reason: "must lie strictly between 0 and 1",
         })
     }
+}
+
+/// JSON writes a non-finite float as `null`; read it back as NaN so that a record with an undefined
+/// metric still loads and the reader decides what a missing value means.
+pub fn f64_or_nan<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    Ok(<Option<f64> as serde::Deserialize>::deserialize(deserializer)?.unwrap_or(f64::NAN))
 }

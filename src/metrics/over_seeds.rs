@@ -3,6 +3,30 @@
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
+use super::f64_or_nan;
+
+/// The confidence of every interval over seeds (claims, sweeps, audits).
+pub const CONFIDENCE: f64 = 0.95;
+/// The level below which a (Holm-adjusted) p-value is called significant.
+pub const SIGNIFICANCE: f64 = 0.05;
+
+/// Mean and sample standard deviation across seeds (as the run record stores them).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct MeanSd {
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub mean: f64,
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub sd: f64,
+    pub n: usize,
+}
+
+impl MeanSd {
+    pub fn of(values: &[f64]) -> MeanSd {
+        let SeedSummary { mean, sd, n, .. } = SeedSummary::of(values, CONFIDENCE);
+        MeanSd { mean, sd, n }
+    }
+}
+
 /// Mean ± sd over `n` seeds, with a two-sided Student-t interval for the mean (`None` below two
 /// seeds, where the spread is unknown).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -103,6 +127,13 @@ pub fn holm_adjusted(p: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mean_sd_uses_the_sample_deviation() {
+        let m = MeanSd::of(&[1.0, 2.0, 3.0]);
+        assert_eq!((m.mean, m.sd, m.n), (2.0, 1.0, 3));
+        assert_eq!(MeanSd::of(&[5.0]).sd, 0.0);
+    }
 
     // Reference values from the closed forms of Student's t with 2 degrees of freedom (Python):
     // quantile(0.975) = 4.302652729749461; differences [0.05, 0.02, 0.1] give t = 2.42857142857143

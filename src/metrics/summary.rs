@@ -34,18 +34,18 @@ impl Default for SummaryOptions {
 /// `pr_auc_trapezoid` is the linearly interpolated variant (see the module docs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricsSummary {
-    #[serde(deserialize_with = "crate::record::f64_or_nan")]
+    #[serde(deserialize_with = "crate::metrics::f64_or_nan")]
     pub roc_auc: f64,
     /// DeLong interval.
     pub roc_auc_ci: ConfidenceInterval,
     /// DeLong standard error of `roc_auc`.
-    #[serde(deserialize_with = "crate::record::f64_or_nan")]
+    #[serde(deserialize_with = "crate::metrics::f64_or_nan")]
     pub roc_auc_std_error: f64,
-    #[serde(deserialize_with = "crate::record::f64_or_nan")]
+    #[serde(deserialize_with = "crate::metrics::f64_or_nan")]
     pub average_precision: f64,
     /// Stratified percentile bootstrap interval (`bootstrap_resamples` resamples, `seed`).
     pub average_precision_ci: ConfidenceInterval,
-    #[serde(deserialize_with = "crate::record::f64_or_nan")]
+    #[serde(deserialize_with = "crate::metrics::f64_or_nan")]
     pub pr_auc_trapezoid: f64,
     pub n_pos: usize,
     pub n_neg: usize,

@@ -100,7 +100,7 @@ pub fn write_all(
     let Some(complexity) = &data.test_complexity else {
         return Ok(Vec::new());
     };
-    let figures = dir.join("figures");
+    let figures = dir.join(crate::store::layout::FIGURES);
     std::fs::create_dir_all(&figures).with_context(|| format!("creating {}", figures.display()))?;
     let mut written = Vec::new();
     for model in scores {

@@ -8,10 +8,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use tch::{Kind, Tensor};
 
+use crate::data::one_class::{anomalous_classes, normal_vs};
 use crate::data::NormalClassSplit;
-use crate::experiment::{normal_vs, Scored};
 use crate::metrics;
 use crate::model::ModelKind;
+use crate::run::experiment::Scored;
 use crate::score;
 
 pub(crate) fn model_color(kind: ModelKind) -> RGBColor {
@@ -236,8 +237,8 @@ pub fn grid_rows(split: &NormalClassSplit, scored: &[Scored]) -> Vec<usize> {
             .collect();
         v.iter().sum::<f64>() / v.len().max(1) as f64
     };
-    let anomalous_class = (0..split.dataset.class_names().len() as u8)
-        .filter(|c| *c != split.normal_class)
+    let anomalous_class = anomalous_classes(split.dataset, split.normal_class)
+        .into_iter()
         .max_by(|a, b| mean_score(*a).total_cmp(&mean_score(*b)));
     let anomalous = anomalous_class.into_iter().flat_map(|c| {
         split
@@ -346,10 +347,10 @@ pub fn write_all(
     split: &NormalClassSplit,
     scored: &[Scored],
 ) -> anyhow::Result<Vec<PathBuf>> {
-    let figures = dir.join("figures");
+    let figures = dir.join(crate::store::layout::FIGURES);
     std::fs::create_dir_all(&figures).with_context(|| format!("creating {}", figures.display()))?;
     let mut written = Vec::new();
-    for class in (0..split.dataset.class_names().len() as u8).filter(|c| *c != split.normal_class) {
+    for class in anomalous_classes(split.dataset, split.normal_class) {
         let stem = format!("roc_pr_{}", split.class_name(class));
         written.push(write_figure(figures.join(format!("{stem}.png")), |p| {
             draw_roc_pr(

@@ -2,8 +2,10 @@
 //! under each, and the deployable thresholds with their test rates.
 use std::fmt::Write;
 
-use crate::record::{MeanSd, RunRecord};
-use crate::score::evaluate::{RunScoring, ThresholdSource};
+use crate::metrics::over_seeds::MeanSd;
+use crate::run::record::RunRecord;
+use crate::run::record::RunScoring;
+use crate::score::evaluate::ThresholdSource;
 use crate::score::ScoreKind;
 
 fn cell(value: &MeanSd) -> String {

@@ -2,9 +2,11 @@
 use std::fmt::Write;
 
 use crate::claims::{Evidence, Verdict};
+use crate::metrics::class_rows::SummaryRow;
+use crate::metrics::over_seeds::MeanSd;
 use crate::model::ModelKind;
 use crate::paper;
-use crate::record::{MeanSd, RunRecord, SummaryRow};
+use crate::run::record::RunRecord;
 
 fn cell(value: &MeanSd) -> String {
     if value.n > 1 {

@@ -10,9 +10,8 @@ use tch::{Device, Kind, Tensor};
 use super::evaluate::tensor_bytes;
 use super::images::{self, UserImage};
 use super::{complexity, error_maps, fit, model_outputs, reconstruct, sidecar, ScoreKind};
-use crate::checkpoint;
 use crate::model::ModelKind;
-use crate::record;
+use crate::store::checkpoint;
 
 pub struct ScoreRequest {
     /// A checkpoint file (`*.safetensors`), or a run directory / its `checkpoints/` directory.
@@ -59,7 +58,10 @@ pub fn find_checkpoints(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
         bail!("--checkpoint {}: no such file or directory", path.display());
     }
     let mut found = Vec::new();
-    for dir in [path.to_path_buf(), path.join("checkpoints")] {
+    for dir in [
+        path.to_path_buf(),
+        path.join(crate::store::layout::CHECKPOINTS),
+    ] {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
@@ -215,10 +217,10 @@ fn write_pictures(
         let slug = kind.slug();
         let recon_path = out.join(format!("{name}.{slug}.recon.png"));
         let image = &recon_bytes[i * c * h * w..(i + 1) * c * h * w];
-        record::write_atomic(&recon_path, &complexity::png_bytes(image, c, h, w)?)?;
+        crate::store::atomic::write_atomic(&recon_path, &complexity::png_bytes(image, c, h, w)?)?;
         let error_path = out.join(format!("{name}.{slug}.error.png"));
         let map = &error_bytes[i * h * w..(i + 1) * h * w];
-        record::write_atomic(&error_path, &complexity::png_bytes(map, 1, h, w)?)?;
+        crate::store::atomic::write_atomic(&error_path, &complexity::png_bytes(map, 1, h, w)?)?;
         written.push(recon_path);
         written.push(error_path);
     }

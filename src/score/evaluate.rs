@@ -13,14 +13,14 @@ use tch::{Kind, Tensor};
 use super::complexity::{self, ComplexityFit};
 use super::fit::{self, ScoreFit};
 use super::sidecar::{ScoringSidecar, SidecarThreshold};
+pub use super::threshold::ThresholdSource;
 use super::threshold::{self, F1Optimal, RatesAtThreshold};
 use super::{model_outputs, ScoreKind};
-use crate::claims::{self, ClaimInputs, ClaimVerdict, SeedInputs};
+use crate::data::one_class::{anomalous_classes, normal_vs, row_name};
 use crate::data::{DatasetKind, NormalClassSplit};
-use crate::experiment::normal_vs;
-use crate::metrics::{self, SummaryOptions};
+use crate::metrics::class_rows::{self, ClassMetrics};
+use crate::metrics::SummaryOptions;
 use crate::model::ModelKind;
-use crate::record::{ClassMetrics, ModelRun, SummaryRow};
 use crate::train::{self, TrainedModel, VaeLoss};
 
 /// Which scores a run computes and how its thresholds are chosen; recorded in the run's config.
@@ -82,17 +82,6 @@ impl ScoringConfig {
             String::new()
         }
     }
-}
-
-/// Where a threshold was chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ThresholdSource {
-    /// Normal training images held out of training.
-    HeldOut,
-    /// The normal training images the model was trained on: reconstructed better than unseen normal
-    /// images, so the threshold is low and the test false-positive rate above the target.
-    TrainingInSample,
 }
 
 /// A threshold chosen on normal images at a target false-positive rate, and what it does on test.
@@ -231,40 +220,19 @@ impl ScoringData {
     }
 }
 
-fn anomalous_classes(split: &NormalClassSplit) -> Vec<u8> {
-    (0..split.dataset.class_names().len() as u8)
-        .filter(|c| *c != split.normal_class)
-        .collect()
-}
-
-fn row_name(split: &NormalClassSplit, class: Option<u8>) -> String {
-    class.map_or("all others".to_string(), |c| {
-        split.class_name(c).to_string()
-    })
-}
-
 /// Per-class rows, then all others, of one score on the test set.
 fn class_rows(
     split: &NormalClassSplit,
     scores: &[f64],
     options: &SummaryOptions,
 ) -> anyhow::Result<(Vec<ClassMetrics>, ClassMetrics)> {
-    let row = |class: Option<u8>| -> anyhow::Result<ClassMetrics> {
-        let (s, y) = normal_vs(scores, &split.test_labels, split.normal_class, class);
-        let name = row_name(split, class);
-        let metrics = metrics::summarize(&s, &y, options)
-            .with_context(|| format!("metrics of normal vs {name}"))?;
-        Ok(ClassMetrics {
-            class,
-            name,
-            metrics,
-        })
-    };
-    let per_class = anomalous_classes(split)
-        .into_iter()
-        .map(|c| row(Some(c)))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok((per_class, row(None)?))
+    class_rows::class_rows(
+        split.dataset,
+        split.normal_class,
+        &split.test_labels,
+        scores,
+        options,
+    )
 }
 
 fn deployed_threshold(
@@ -276,11 +244,15 @@ fn deployed_threshold(
 ) -> anyhow::Result<DeployedThreshold> {
     let value = threshold::threshold_at_normal_fpr(reference, target_fpr)?;
     let mut test = Vec::new();
-    for class in anomalous_classes(split).into_iter().map(Some).chain([None]) {
+    for class in anomalous_classes(split.dataset, split.normal_class)
+        .into_iter()
+        .map(Some)
+        .chain([None])
+    {
         let (s, y) = normal_vs(test_scores, &split.test_labels, split.normal_class, class);
         test.push(threshold::rates_at(
             class,
-            &row_name(split, class),
+            &row_name(split.dataset, class),
             &s,
             &y,
             value,
@@ -300,32 +272,70 @@ fn deployed_threshold(
 
 /// What [`evaluate`] hands back: the record entry, the per-image test scores and the sidecar.
 pub struct Evaluated {
+    pub mse: MseResult,
     pub report: ScoringReport,
     pub test_scores: TestScores,
     pub sidecar: ScoringSidecar,
 }
 
-/// The paper's score of one model as the experiment already computed it: per-image test MSE and
-/// its metric rows.
-pub struct MseResult<'a> {
-    pub scores: &'a [f64],
-    pub per_class: &'a [ClassMetrics],
-    pub all_others: &'a ClassMetrics,
+/// The paper's score of one model: per-image test MSE, its metric rows, and the seconds it took.
+pub struct MseResult {
+    pub scores: Vec<f64>,
+    pub per_class: Vec<ClassMetrics>,
+    pub all_others: ClassMetrics,
+    pub seconds: f64,
 }
 
-/// Every score in `config` for one trained model.
-#[allow(clippy::too_many_arguments)]
+/// The run's choices that scoring reads.
+#[derive(Debug, Clone, Copy)]
+pub struct EvaluationSettings<'a> {
+    pub scoring: &'a ScoringConfig,
+    pub vae_loss: VaeLoss,
+    pub metrics: &'a SummaryOptions,
+    pub batch_size: i64,
+}
+
+/// The paper's MSE of every test image, checked finite, and its metric rows.
+fn score_mse(
+    model: &TrainedModel,
+    seed: u64,
+    split: &NormalClassSplit,
+    settings: EvaluationSettings,
+) -> anyhow::Result<MseResult> {
+    let kind = model.kind;
+    let start = Instant::now();
+    let scores = super::reconstruction_errors(model, &split.test_images, settings.batch_size)?;
+    let seconds = start.elapsed().as_secs_f64();
+    if let Some(i) = scores.iter().position(|s| !s.is_finite()) {
+        anyhow::bail!(
+            "{kind} seed {seed}: the score of test image {i} is {} (diverged training?)",
+            scores[i]
+        );
+    }
+    let (per_class, all_others) = class_rows(split, &scores, settings.metrics)?;
+    Ok(MseResult {
+        scores,
+        per_class,
+        all_others,
+        seconds,
+    })
+}
+
+/// Every score in `settings.scoring` for one trained model, the paper's MSE first.
 pub fn evaluate(
     model: &TrainedModel,
     seed: u64,
     split: &NormalClassSplit,
     data: &ScoringData,
-    mse: MseResult,
-    config: &ScoringConfig,
-    vae_loss: VaeLoss,
-    options: &SummaryOptions,
-    batch: i64,
+    settings: EvaluationSettings,
 ) -> anyhow::Result<Evaluated> {
+    let mse = score_mse(model, seed, split, settings)?;
+    let EvaluationSettings {
+        scoring: config,
+        vae_loss,
+        metrics: options,
+        batch_size: batch,
+    } = settings;
     let start = Instant::now();
     let kind = model.kind;
     let [c, h, w] = split.dataset.image_shape();
@@ -368,7 +378,7 @@ pub fn evaluate(
             continue;
         }
         let scores = match (&test_out, score) {
-            (_, ScoreKind::Mse) | (None, _) => mse.scores.to_vec(),
+            (_, ScoreKind::Mse) | (None, _) => mse.scores.clone(),
             (Some(out), _) => fit::compute(score, out, &fit, data.test_complexity.as_deref())?,
         };
         if let Some(i) = scores.iter().position(|s| !s.is_finite()) {
@@ -378,7 +388,7 @@ pub fn evaluate(
             );
         }
         let (per_class, all_others) = if score == ScoreKind::Mse {
-            (mse.per_class.to_vec(), mse.all_others.clone())
+            (mse.per_class.clone(), mse.all_others.clone())
         } else {
             class_rows(split, &scores, options).with_context(|| format!("{kind} {score}"))?
         };
@@ -412,6 +422,7 @@ pub fn evaluate(
         seconds: start.elapsed().as_secs_f64(),
     };
     Ok(Evaluated {
+        mse,
         report,
         test_scores: TestScores {
             kind,
@@ -426,135 +437,6 @@ pub fn evaluate(
             thresholds,
         },
     })
-}
-
-/// One score across a run's models and seeds: summary rows (as the paper's score has) and the
-/// ranking claims under it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ScoreSummary {
-    pub score: ScoreKind,
-    /// The models the score applies to.
-    pub models: Vec<ModelKind>,
-    pub summary: Vec<SummaryRow>,
-    /// The paper's ranking claims evaluated under this score (paper's normal class only): MNIST C1
-    /// (and C2 when CAE and AAE both have the score), CIFAR-10 C3, C4, C7.
-    pub claims: Vec<ClaimVerdict>,
-}
-
-/// The run-level part of the scoring (a field of the run record).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RunScoring {
-    /// Seconds spent on the PNG complexity of all images (once per run), when computed.
-    pub complexity_seconds: Option<f64>,
-    /// Normal training images held out for the thresholds (0: thresholds in-sample).
-    pub holdout_images: usize,
-    pub per_score: Vec<ScoreSummary>,
-}
-
-fn score_rows(runs: &[&ModelRun], score: ScoreKind) -> Vec<SummaryRow> {
-    let mut rows = Vec::new();
-    let mut kinds: Vec<ModelKind> = runs.iter().map(|r| r.kind).collect();
-    kinds.sort();
-    kinds.dedup();
-    for kind in kinds {
-        let results: Vec<&ScoreResult> = runs
-            .iter()
-            .filter(|r| r.kind == kind)
-            .filter_map(|r| r.scoring.as_ref())
-            .filter_map(|s| s.results.iter().find(|x| x.score == score))
-            .collect();
-        let seeds: Vec<(&[ClassMetrics], &ClassMetrics)> = results
-            .iter()
-            .map(|r| (r.per_class.as_slice(), &r.all_others))
-            .collect();
-        rows.extend(crate::experiment::seed_summary_rows(kind, &seeds));
-    }
-    rows
-}
-
-/// The ROC-AUC claims judged over seeds on `score`'s per-seed, per-class ROC-AUCs.
-fn score_claims(
-    dataset: DatasetKind,
-    models: &[ModelKind],
-    runs: &[&ModelRun],
-    score: ScoreKind,
-) -> Vec<ClaimVerdict> {
-    let mut inputs = ClaimInputs::default();
-    for run in runs {
-        let Some(result) = run
-            .scoring
-            .as_ref()
-            .and_then(|s| s.results.iter().find(|x| x.score == score))
-        else {
-            continue;
-        };
-        let at = match inputs.seeds.iter().position(|s| s.seed == run.seed) {
-            Some(i) => i,
-            None => {
-                inputs.seeds.push(SeedInputs {
-                    seed: run.seed,
-                    ..SeedInputs::default()
-                });
-                inputs.seeds.len() - 1
-            }
-        };
-        for row in &result.per_class {
-            if let Some(class) = row.class {
-                inputs.seeds[at]
-                    .roc_auc
-                    .insert((run.kind, class), row.metrics.roc_auc);
-            }
-        }
-    }
-    match dataset {
-        DatasetKind::Mnist => {
-            let mut verdicts = vec![claims::c1_mnist_all_high(&inputs)];
-            if models.contains(&ModelKind::Cae) && models.contains(&ModelKind::Aae) {
-                verdicts.push(claims::c2_mnist_hardest_classes(&inputs));
-            }
-            verdicts
-        }
-        DatasetKind::Cifar10 => vec![
-            claims::c3_cifar_vehicles_best(&inputs),
-            claims::c4_cifar_animals_worst(&inputs),
-            claims::c7_cifar_moderate(&inputs),
-        ],
-    }
-}
-
-/// Per-score summaries and claims of a finished run.
-pub fn summarize_run(
-    runs: &[ModelRun],
-    dataset: DatasetKind,
-    paper_setup: bool,
-    data: &ScoringData,
-    config: &ScoringConfig,
-) -> RunScoring {
-    let all: Vec<&ModelRun> = runs.iter().collect();
-    let per_score = config
-        .scores
-        .iter()
-        .filter_map(|&score| {
-            let summary = score_rows(&all, score);
-            let mut models: Vec<ModelKind> = summary.iter().map(|r| r.kind).collect();
-            models.dedup();
-            (!summary.is_empty()).then(|| ScoreSummary {
-                score,
-                claims: if paper_setup {
-                    score_claims(dataset, &models, &all, score)
-                } else {
-                    Vec::new()
-                },
-                models,
-                summary,
-            })
-        })
-        .collect();
-    RunScoring {
-        complexity_seconds: data.complexity_seconds,
-        holdout_images: data.holdout_len(),
-        per_score,
-    }
 }
 
 #[cfg(test)]

@@ -22,7 +22,6 @@ pub mod evaluate;
 pub mod fit;
 pub mod images;
 pub mod latent;
-pub mod results;
 pub mod sidecar;
 pub mod threshold;
 pub mod vae;

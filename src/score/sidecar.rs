@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-use super::evaluate::ThresholdSource;
 use super::fit::ScoreFit;
+use super::threshold::ThresholdSource;
 use super::ScoreKind;
 use crate::data::DatasetKind;
 use crate::model::ModelKind;
-use crate::record;
+use crate::store::atomic;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SidecarThreshold {
@@ -35,13 +35,12 @@ impl ScoringSidecar {
     }
 }
 
-/// `x.safetensors` → `x.scoring.json`.
 pub fn path_for(weights: &Path) -> PathBuf {
-    weights.with_extension("scoring.json")
+    crate::store::layout::scoring_sidecar(weights)
 }
 
 pub fn save(weights: &Path, sidecar: &ScoringSidecar) -> anyhow::Result<()> {
-    record::write_json_atomic(&path_for(weights), sidecar)
+    atomic::write_json_atomic(&path_for(weights), sidecar)
 }
 
 pub fn load(weights: &Path) -> anyhow::Result<ScoringSidecar> {

@@ -6,6 +6,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::metrics::{self, MetricsError};
 
+/// Where a threshold was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ThresholdSource {
+    /// Normal training images held out of training.
+    HeldOut,
+    /// The normal training images the model was trained on: reconstructed better than unseen normal
+    /// images, so the threshold is low and the test false-positive rate above the target.
+    TrainingInSample,
+}
+
 /// The lowest observed normal score `t` with at most `target_fpr` of `normal` at or above it; when
 /// even the highest score flags too many (a small reference set), the next float above it, which
 /// flags none of them.

@@ -10,17 +10,15 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::data::DatasetKind;
-use crate::experiment::{self, RunOptions};
-use crate::lock::DirLock;
 use crate::model::ModelKind;
-use crate::record;
+use crate::run::config::ExperimentConfig;
+use crate::run::experiment::{self, RunOptions};
+use crate::run::record::{self, Completeness, RunRecord};
+use crate::store::atomic::{write_atomic, write_json_atomic};
+use crate::store::layout;
+use crate::store::lock::DirLock;
 
 use super::plan::{self, Cell};
-
-pub const MARKER_FILE: &str = "cell.json";
-pub const RECORD_FILE: &str = "record.json";
-pub const SCORES_FILE: &str = "scores.json";
-pub const FAILED_FILE: &str = "failed.txt";
 
 /// Per-test-image scores of one cell, so that merge can pair models and seeds without retraining.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,11 +46,11 @@ pub struct CellMarker {
 }
 
 pub fn cell_dir(sweep_dir: &Path, cell: &Cell) -> PathBuf {
-    sweep_dir.join("cells").join(&cell.id)
+    layout::cell_dir(sweep_dir, &cell.id)
 }
 
 pub fn lock_dir(sweep_dir: &Path, cell: &Cell) -> PathBuf {
-    sweep_dir.join("locks").join(&cell.id)
+    sweep_dir.join(layout::LOCKS).join(&cell.id)
 }
 
 fn sha256_of(path: &Path) -> anyhow::Result<String> {
@@ -63,7 +61,7 @@ fn sha256_of(path: &Path) -> anyhow::Result<String> {
 /// A finished cell's marker, or why the cell is not (validly) finished.
 pub fn verify(sweep_dir: &Path, cell: &Cell) -> anyhow::Result<CellMarker> {
     let dir = cell_dir(sweep_dir, cell);
-    let marker_path = dir.join(MARKER_FILE);
+    let marker_path = dir.join(layout::CELL_MARKER);
     let text = std::fs::read_to_string(&marker_path)
         .with_context(|| format!("reading {}", marker_path.display()))?;
     let marker: CellMarker = serde_json::from_str(&text)
@@ -77,8 +75,8 @@ pub fn verify(sweep_dir: &Path, cell: &Cell) -> anyhow::Result<CellMarker> {
         );
     }
     for (file, expected) in [
-        (RECORD_FILE, &marker.record_sha256),
-        (SCORES_FILE, &marker.scores_sha256),
+        (layout::RECORD, &marker.record_sha256),
+        (layout::CELL_SCORES, &marker.scores_sha256),
     ] {
         let actual = sha256_of(&dir.join(file))?;
         if &actual != expected {
@@ -91,18 +89,16 @@ pub fn verify(sweep_dir: &Path, cell: &Cell) -> anyhow::Result<CellMarker> {
     Ok(marker)
 }
 
-/// The record of a finished cell (verified), and its config checked against the plan's.
-pub fn read_record(sweep_dir: &Path, cell: &Cell) -> anyhow::Result<serde_json::Value> {
+/// A finished cell's record and scores, read only after its marker verifies their hashes, the
+/// record's config hashes to the cell's id, and the record and scores carry the cell's dataset,
+/// normal class, model and seed.
+pub fn read_verified(sweep_dir: &Path, cell: &Cell) -> anyhow::Result<(RunRecord, CellScores)> {
     verify(sweep_dir, cell)?;
-    let path = cell_dir(sweep_dir, cell).join(RECORD_FILE);
-    let value: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?,
-    )
-    .with_context(|| format!("{} is not JSON", path.display()))?;
-    let config = value
-        .get("config")
-        .with_context(|| format!("{}: no config", path.display()))?;
-    if plan::cell_id(config) != cell.id {
+    let config = cell.experiment_config()?;
+    let dir = cell_dir(sweep_dir, cell);
+    let path = dir.join(layout::RECORD);
+    let record = record::read_record(&path, Completeness::Required)?;
+    if plan::cell_id(&serde_json::to_value(&record.config)?) != cell.id || record.config != config {
         bail!(
             "{}: the record's config is not cell {}'s ({})",
             path.display(),
@@ -110,15 +106,38 @@ pub fn read_record(sweep_dir: &Path, cell: &Cell) -> anyhow::Result<serde_json::
             cell.label()
         );
     }
-    Ok(value)
-}
-
-pub fn read_scores(sweep_dir: &Path, cell: &Cell) -> anyhow::Result<CellScores> {
-    let path = cell_dir(sweep_dir, cell).join(SCORES_FILE);
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    serde_json::from_str(&text)
-        .with_context(|| format!("{} is not a cell's scores", path.display()))
+    let scores_path = dir.join(layout::CELL_SCORES);
+    let text = std::fs::read_to_string(&scores_path)
+        .with_context(|| format!("reading {}", scores_path.display()))?;
+    let scores: CellScores = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a cell's scores", scores_path.display()))?;
+    let labelled = (
+        scores.dataset,
+        scores.normal_class,
+        scores.model,
+        scores.seed,
+    );
+    if labelled != (cell.dataset, cell.normal_class, cell.model, cell.seed) {
+        bail!(
+            "{}: scores of {} normal {} {} seed {}, not of cell {} ({})",
+            scores_path.display(),
+            scores.dataset,
+            scores.normal_class,
+            scores.model,
+            scores.seed,
+            cell.index,
+            cell.label()
+        );
+    }
+    if scores.scores.len() != scores.test_labels.len() {
+        bail!(
+            "{}: {} scores for {} test labels",
+            scores_path.display(),
+            scores.scores.len(),
+            scores.test_labels.len()
+        );
+    }
+    Ok((record, scores))
 }
 
 /// What `run` did.
@@ -144,29 +163,29 @@ pub fn run(sweep_dir: &Path, index: usize, options: &CellOptions) -> anyhow::Res
     let dir = cell_dir(sweep_dir, cell);
     match verify(sweep_dir, cell) {
         Ok(_) => return Ok(CellOutcome::AlreadyDone),
-        Err(e) if dir.join(MARKER_FILE).exists() => {
+        Err(e) if dir.join(layout::CELL_MARKER).exists() => {
             eprintln!("cell {index} ({}): {e:#}; recomputing", cell.label());
-            std::fs::remove_file(dir.join(MARKER_FILE))?;
+            std::fs::remove_file(dir.join(layout::CELL_MARKER))?;
         }
         Err(_) => {}
     }
     config.train.threads = options.threads;
     let result = compute(cell, &config, &dir, options);
-    let failed = dir.join(FAILED_FILE);
+    let failed = dir.join(layout::CELL_FAILED);
     match &result {
         Ok(_) => {
             if failed.exists() {
                 std::fs::remove_file(&failed)?;
             }
         }
-        Err(e) => record::write_atomic(&failed, format!("{e:#}\n").as_bytes())?,
+        Err(e) => write_atomic(&failed, format!("{e:#}\n").as_bytes())?,
     }
     result.map(|_| CellOutcome::Computed)
 }
 
 fn compute(
     cell: &Cell,
-    config: &experiment::ExperimentConfig,
+    config: &ExperimentConfig,
     dir: &Path,
     options: &CellOptions,
 ) -> anyhow::Result<()> {
@@ -195,15 +214,15 @@ fn compute(
         test_labels: outcome.split.test_labels.clone(),
         scores: scored.scores.clone(),
     };
-    record::write_json_atomic(&dir.join(SCORES_FILE), &scores)?;
+    write_json_atomic(&dir.join(layout::CELL_SCORES), &scores)?;
     let marker = CellMarker {
         index: cell.index,
         id: cell.id.clone(),
         label: cell.label(),
-        record_sha256: sha256_of(&dir.join(RECORD_FILE))?,
-        scores_sha256: sha256_of(&dir.join(SCORES_FILE))?,
+        record_sha256: sha256_of(&dir.join(layout::RECORD))?,
+        scores_sha256: sha256_of(&dir.join(layout::CELL_SCORES))?,
         threads: config.train.threads,
         wall_seconds: started.elapsed().as_secs_f64(),
     };
-    record::write_json_atomic(&dir.join(MARKER_FILE), &marker)
+    write_json_atomic(&dir.join(layout::CELL_MARKER), &marker)
 }

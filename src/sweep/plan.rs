@@ -13,11 +13,9 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::data::DatasetKind;
-use crate::experiment::{Budget, ExperimentConfig};
 use crate::model::ModelKind;
-use crate::record;
+use crate::run::config::{ExperimentConfig, TrainingChoices};
 
-pub const PLAN_FILE: &str = "plan.json";
 pub const PLAN_SCHEMA_VERSION: u32 = 1;
 
 /// Which normal classes: all ten, or a list of indices/names (applied to every dataset).
@@ -101,7 +99,7 @@ pub struct SweepSpec {
     pub models: Vec<ModelKind>,
     pub seeds: SeedSelection,
     #[serde(default)]
-    pub training: crate::cli::TrainingFlags,
+    pub training: TrainingChoices,
 }
 
 fn all_models() -> Vec<ModelKind> {
@@ -147,20 +145,51 @@ impl Cell {
                 self.id
             );
         }
-        serde_json::from_value(self.config.clone()).with_context(|| {
-            format!(
-                "cell {} ({}): config is not valid",
-                self.index,
-                self.label()
+        let config: ExperimentConfig =
+            serde_json::from_value(self.config.clone()).with_context(|| {
+                format!(
+                    "cell {} ({}): config is not valid",
+                    self.index,
+                    self.label()
+                )
+            })?;
+        let labelled = (
+            self.dataset,
+            self.normal_class,
+            vec![self.model],
+            vec![self.seed],
+        );
+        if labelled
+            != (
+                config.dataset,
+                config.normal_class,
+                config.models.clone(),
+                config.seeds.clone(),
             )
-        })
+        {
+            bail!(
+                "cell {} is labelled {} but its config is {} normal {} models {:?} seeds {:?}: \
+                 plan.json was edited after planning; plan again into a new directory",
+                self.index,
+                self.label(),
+                config.dataset,
+                config.normal_class,
+                config.models,
+                config.seeds
+            );
+        }
+        Ok(config)
     }
 
     pub fn label(&self) -> String {
         format!(
             "{} normal {} {} seed {}",
             self.dataset.slug(),
-            self.dataset.class_names()[self.normal_class as usize],
+            self.dataset
+                .class_names()
+                .get(self.normal_class as usize)
+                .copied()
+                .unwrap_or("(no such class)"),
             self.model.slug(),
             self.seed
         )
@@ -269,7 +298,7 @@ pub fn expand(spec: &SweepSpec) -> anyhow::Result<Plan> {
 }
 
 pub fn plan_path(dir: &Path) -> PathBuf {
-    dir.join(PLAN_FILE)
+    dir.join(crate::store::layout::PLAN)
 }
 
 /// Writes `plan` into `dir`, refusing a directory that holds a different plan unless `force`.
@@ -291,7 +320,7 @@ pub fn write(dir: &Path, plan: &Plan, force: bool) -> anyhow::Result<()> {
             );
         }
     }
-    record::write_json_atomic(&path, plan)
+    crate::store::atomic::write_json_atomic(&path, plan)
 }
 
 pub fn read(dir: &Path) -> anyhow::Result<Plan> {
@@ -334,11 +363,6 @@ impl Plan {
             )
         })
     }
-}
-
-/// The default budget of a spec without one.
-pub fn budget_of(spec: &SweepSpec) -> Budget {
-    spec.training.budget.unwrap_or(Budget::Ci)
 }
 
 #[cfg(test)]

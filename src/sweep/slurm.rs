@@ -6,7 +6,6 @@ use std::process::Command;
 use anyhow::{bail, Context};
 
 use super::plan;
-use crate::record;
 
 pub struct SlurmOptions {
     pub partition: Option<String>,
@@ -109,8 +108,8 @@ pub fn write_scripts(dir: &Path, options: &SlurmOptions) -> anyhow::Result<Scrip
         merge: slurm_dir.join("merge.sbatch"),
     };
     let array = array_script(&dir, &exe, plan.cells.len(), &options)?;
-    record::write_atomic(&scripts.array, array.as_bytes())?;
-    record::write_atomic(
+    crate::store::atomic::write_atomic(&scripts.array, array.as_bytes())?;
+    crate::store::atomic::write_atomic(
         &scripts.merge,
         merge_script(&dir, &exe, &options).as_bytes(),
     )?;

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::cell;
 use super::plan::{self, Cell};
-use crate::lock::DirLock;
+use crate::store::lock::DirLock;
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
@@ -27,7 +27,7 @@ pub fn state(sweep_dir: &Path, cell: &Cell) -> CellState {
         return CellState::Running;
     }
     if cell::cell_dir(sweep_dir, cell)
-        .join(cell::FAILED_FILE)
+        .join(crate::store::layout::CELL_FAILED)
         .exists()
     {
         return CellState::Failed;
@@ -64,7 +64,7 @@ pub fn render(sweep_dir: &Path, states: &[(Cell, CellState)]) -> String {
         match s {
             CellState::Failed => {
                 let reason = std::fs::read_to_string(
-                    cell::cell_dir(sweep_dir, cell).join(cell::FAILED_FILE),
+                    cell::cell_dir(sweep_dir, cell).join(crate::store::layout::CELL_FAILED),
                 )
                 .unwrap_or_default();
                 out.push_str(&format!(

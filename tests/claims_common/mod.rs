@@ -2,11 +2,12 @@
 //! judged over seeds, docs/claims.md), and the verdict ledger.
 use std::sync::OnceLock;
 
-use aerepro::claims::{self, ClaimInputs, ClaimVerdict, Verdict};
+use aerepro::claims::{self, ClaimId, ClaimInputs, ClaimVerdict, Verdict};
 use aerepro::data::{self, DatasetKind};
-use aerepro::experiment::{self, Budget, ExperimentConfig, RunOptions};
 use aerepro::model::ModelKind;
-use aerepro::record::RunRecord;
+use aerepro::run::config::{Budget, ExperimentConfig};
+use aerepro::run::experiment::{self, RunOptions};
+use aerepro::run::record::RunRecord;
 use serde::Serialize;
 
 /// Threads for the claim runs: one, the configuration of `golden/paper-cells-ci.json` (the sweep's
@@ -39,7 +40,7 @@ fn run_claims(dataset: DatasetKind) -> ClaimRun {
         .expect("the seeded ci-budget run")
         .record;
     eprintln!("{}", aerepro::report::table::render(&record));
-    let inputs = experiment::claim_inputs(
+    let inputs = aerepro::run::summary::claim_inputs(
         &record.runs,
         &record.paired_tests,
         record.step_costs.as_ref(),
@@ -104,7 +105,7 @@ pub fn assert_vae_ties_cae_and_aae_costs_most(run: &ClaimRun) {
 
 #[derive(Serialize)]
 struct LedgerEntry<'a> {
-    id: &'a str,
+    id: ClaimId,
     claim: &'a str,
     verdict: Verdict,
 }
@@ -117,9 +118,9 @@ pub fn ledger(name: &str, run: &ClaimRun) {
         .record
         .claims
         .iter()
-        .filter(|v| v.id != "C6")
+        .filter(|v| v.id != ClaimId::C6)
         .map(|v| LedgerEntry {
-            id: &v.id,
+            id: v.id,
             claim: &v.claim,
             verdict: v.verdict,
         })

@@ -4,13 +4,13 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 
-use crate::cli::{DataDirArg, TrainingFlags};
+use super::args::{DataDirArg, TrainingFlags};
 use crate::data::DatasetKind;
 use crate::device::DeviceChoice;
 use crate::model::ModelKind;
-
-use super::plan::{ClassSelection, SeedSelection, SweepSpec};
-use super::{cell, merge, plan, runner, slurm, status};
+use crate::report;
+use crate::sweep::plan::{ClassSelection, SeedSelection, SweepSpec};
+use crate::sweep::{cell, merge, plan, runner, slurm, status};
 
 #[derive(Debug, Subcommand)]
 pub enum SweepCommand {
@@ -144,7 +144,7 @@ pub fn run(command: SweepCommand) -> anyhow::Result<()> {
                     normal_classes: args.normal_classes.clone(),
                     models: args.models.clone(),
                     seeds: args.seeds.clone(),
-                    training: args.training.clone(),
+                    training: args.training.clone().into(),
                 },
             };
             let plan = plan::expand(&spec)?;
@@ -236,9 +236,10 @@ pub fn run(command: SweepCommand) -> anyhow::Result<()> {
             write!(stdout, "{}", status::render(&dir, &states))?;
         }
         SweepCommand::Merge { dir } => {
-            let merged = merge::merge(&dir)?;
-            write!(stdout, "{}", merged.terminal)?;
-            for path in &merged.written {
+            let summary = merge::merge(&dir)?;
+            let written = report::sweep::write(&dir, &summary)?;
+            write!(stdout, "{}", written.terminal)?;
+            for path in &written.files {
                 writeln!(stdout, "wrote {}", path.display())?;
             }
         }

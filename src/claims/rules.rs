@@ -1,95 +1,10 @@
-//! The paper's claims about Tables 5–6, judged over seeds: reproduced, refuted or unresolved, with the
-//! statistic behind each verdict and its uncertainty over seeds.
-//!
-//! Every band and ordering here is the paper's (or the reading of it); none is derived from our
-//! own output. The rules are written down once, in `docs/claims.md`; each function below implements
-//! one of them and says which.
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
-
+//! The paper's claims C1–C7, one function each, as docs/claims.md states their rules.
 use crate::data::DatasetKind;
-use crate::metrics::over_seeds::{holm_adjusted, SeedSummary};
+use crate::metrics::over_seeds::{holm_adjusted, SIGNIFICANCE};
 use crate::model::ModelKind;
 
-/// What the claims read from one seed: ROC-AUC per (model, anomalous class) and the one-sided paired
-/// DeLong p-values that `better` has a higher ROC-AUC than `worse` on `class`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SeedInputs {
-    pub seed: u64,
-    pub roc_auc: BTreeMap<(ModelKind, u8), f64>,
-    pub paired_p: BTreeMap<(u8, ModelKind, ModelKind), f64>,
-}
-
-/// What the claims need from a run: every seed's results, and the per-step training cost of each
-/// model relative to the CAE's (CAE = 1), timed once interleaved.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ClaimInputs {
-    pub seeds: Vec<SeedInputs>,
-    pub relative_step_cost: BTreeMap<ModelKind, f64>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ClaimVerdict {
-    pub id: String,
-    pub claim: String,
-    pub verdict: Verdict,
-    /// The measured numbers behind the verdict, in words.
-    pub measured: String,
-    /// The statistic the rule judged, its interval over seeds and the rule (absent in records written
-    /// before claims were judged over seeds).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub evidence: Option<Evidence>,
-}
-
-/// The number a verdict rests on.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Evidence {
-    /// What `value` is (e.g. "ROC-AUC of AAE class 7", "gap: next-hardest class minus class 7").
-    pub statistic: String,
-    /// Its mean over seeds (None when it could not be computed).
-    pub value: Option<f64>,
-    /// 95 % Student-t interval of the mean over seeds (None with fewer than [`MIN_SEEDS`] seeds or
-    /// where the rule uses no interval).
-    pub interval: Option<[f64; 2]>,
-    pub n_seeds: usize,
-    /// The rule, in one line (the full text is in docs/claims.md).
-    pub rule: String,
-}
-
-/// Whether a claim holds.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    Reproduced,
-    Refuted,
-    /// The measurement cannot tell: the interval over seeds straddles the claim's boundary, the
-    /// ordering does not hold consistently either way, or there are too few seeds.
-    Unresolved,
-}
-
-impl std::fmt::Display for Verdict {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Verdict::Reproduced => "reproduced",
-            Verdict::Refuted => "refuted",
-            Verdict::Unresolved => "unresolved",
-        })
-    }
-}
-
-impl ClaimVerdict {
-    pub fn holds(&self) -> bool {
-        self.verdict == Verdict::Reproduced
-    }
-}
-
-/// Confidence of the intervals over seeds.
-pub const CONFIDENCE: f64 = 0.95;
-/// Fewer seeds than this give no interval, and every seed-judged claim is then unresolved.
-pub const MIN_SEEDS: usize = 2;
-/// Significance level of the paired DeLong tests in C5 (family-wise over the classes, by Holm).
-pub const SIGNIFICANCE: f64 = 0.05;
+use super::judge::*;
+use super::{ClaimId, ClaimInputs, ClaimVerdict, Evidence, Verdict, MIN_SEEDS};
 
 const MNIST_HARDEST: u8 = 7;
 const MNIST_SECOND_HARDEST: u8 = 9;
@@ -97,304 +12,13 @@ const CIFAR_CAR: u8 = 1;
 const CIFAR_TRUCK: u8 = 9;
 const CIFAR_BIRD_CAT_DEER: [u8; 3] = [2, 3, 4];
 
-/// Mean over seeds and its two-sided [`CONFIDENCE`] Student-t interval (None with fewer than
-/// [`MIN_SEEDS`] values; a zero spread gives a zero-width interval).
-pub fn mean_and_interval(values: &[f64]) -> (f64, Option<[f64; 2]>) {
-    let summary = SeedSummary::of(values, CONFIDENCE);
-    (summary.mean, summary.interval.map(|(lo, hi)| [lo, hi]))
-}
-
-/// Where an interval lies relative to a region of the real line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Placement {
-    Inside,
-    Outside,
-    Straddles,
-}
-
-fn place(interval: Option<[f64; 2]>, lo: f64, hi: f64) -> Placement {
-    match interval {
-        Some([a, b]) if a >= lo && b <= hi => Placement::Inside,
-        Some([a, b]) if b < lo || a > hi => Placement::Outside,
-        _ => Placement::Straddles,
-    }
-}
-
-fn fmt_interval(interval: Option<[f64; 2]>) -> String {
-    match interval {
-        Some([a, b]) => format!("[{a:.4}, {b:.4}]"),
-        None => "no interval".into(),
-    }
-}
-
-/// A per-seed series of one statistic, judged against a region.
-#[derive(Debug, Clone)]
-struct Judged {
-    label: String,
-    values: Vec<f64>,
-    mean: f64,
-    interval: Option<[f64; 2]>,
-}
-
-impl Judged {
-    fn of(label: String, values: Vec<f64>) -> Judged {
-        let (mean, interval) = mean_and_interval(&values);
-        Judged {
-            label,
-            values,
-            mean,
-            interval,
-        }
-    }
-
-    fn describe(&self) -> String {
-        format!(
-            "{} {:.4} {}",
-            self.label,
-            self.mean,
-            fmt_interval(self.interval)
-        )
-    }
-}
-
-/// One value per seed of `f` over every seed; None when any seed lacks it or it is not finite.
-fn per_seed(inputs: &ClaimInputs, f: impl Fn(&SeedInputs) -> Option<f64>) -> Option<Vec<f64>> {
-    inputs
-        .seeds
-        .iter()
-        .map(|s| f(s).filter(|v| v.is_finite()))
-        .collect()
-}
-
-fn models(inputs: &ClaimInputs) -> Vec<ModelKind> {
-    let mut models: Vec<ModelKind> = inputs
-        .seeds
-        .iter()
-        .flat_map(|s| s.roc_auc.keys().map(|(m, _)| *m))
-        .collect();
-    models.sort();
-    models.dedup();
-    models
-}
-
-fn classes(inputs: &ClaimInputs, model: ModelKind) -> Vec<u8> {
-    let mut classes: Vec<u8> = inputs
-        .seeds
-        .iter()
-        .flat_map(|s| {
-            s.roc_auc
-                .keys()
-                .filter(|(m, _)| *m == model)
-                .map(|(_, c)| *c)
-        })
-        .collect();
-    classes.sort();
-    classes.dedup();
-    classes
-}
-
-fn class_name(dataset: DatasetKind, class: u8) -> &'static str {
-    dataset.class_names()[class as usize]
-}
-
-fn incomplete(id: &str, claim: &str, statistic: &str, rule: &str, n: usize) -> ClaimVerdict {
-    ClaimVerdict {
-        id: id.into(),
-        claim: claim.into(),
-        verdict: Verdict::Unresolved,
-        measured: "some seed lacks a value this claim needs (or it is not finite)".into(),
-        evidence: Some(Evidence {
-            statistic: statistic.into(),
-            value: None,
-            interval: None,
-            n_seeds: n,
-            rule: rule.into(),
-        }),
-    }
-}
-
-/// Rule "band" (docs/claims.md): every (model, class) ROC-AUC must lie in `[lo, hi]` (`hi` infinite
-/// for a one-sided threshold: a t-interval of AUCs near 1 may reach past 1). Each cell's
-/// interval over seeds is placed against the band: all inside → reproduced; any entirely outside →
-/// refuted; otherwise unresolved. The statistic shown is the decisive cell: the one farthest outside
-/// when refuted, else the one whose interval comes closest to (or crosses) an edge.
-fn judge_band(
-    dataset: DatasetKind,
-    inputs: &ClaimInputs,
-    (lo, hi): (f64, f64),
-    id: &str,
-    claim: &str,
-) -> ClaimVerdict {
-    let band = if hi.is_finite() {
-        format!("[{lo:.2}, {hi:.2}]")
-    } else {
-        format!(">= {lo:.2}")
-    };
-    let rule = format!(
-        "every (model, class) ROC-AUC's {:.0} % t-interval over seeds inside {band} -> reproduced; any entirely outside -> refuted; else unresolved",
-        CONFIDENCE * 100.0
-    );
-    let n = inputs.seeds.len();
-    let mut cells = Vec::new();
-    for model in models(inputs) {
-        for class in classes(inputs, model) {
-            let Some(values) = per_seed(inputs, |s| s.roc_auc.get(&(model, class)).copied()) else {
-                return incomplete(id, claim, "ROC-AUC per (model, class)", &rule, n);
-            };
-            let label = format!("{model} {}", class_name(dataset, class));
-            cells.push(Judged::of(label, values));
-        }
-    }
-    if cells.is_empty() {
-        return incomplete(id, claim, "ROC-AUC per (model, class)", &rule, n);
-    }
-    let placements: Vec<Placement> = cells.iter().map(|c| place(c.interval, lo, hi)).collect();
-    // Distance of a cell's interval from the band's nearer edge: negative outside the band.
-    let depth = |c: &Judged| {
-        let [a, b] = c.interval.unwrap_or([c.mean, c.mean]);
-        (a - lo).min(hi - b)
-    };
-    let verdict = if placements.contains(&Placement::Outside) {
-        Verdict::Refuted
-    } else if placements.iter().all(|p| *p == Placement::Inside) {
-        Verdict::Reproduced
-    } else {
-        Verdict::Unresolved
-    };
-    let decisive = cells
-        .iter()
-        .zip(&placements)
-        .filter(|(_, p)| verdict != Verdict::Refuted || **p == Placement::Outside)
-        .map(|(c, _)| c)
-        .min_by(|a, b| depth(a).total_cmp(&depth(b)))
-        .expect("cells is not empty");
-    let outside: Vec<String> = cells
-        .iter()
-        .zip(&placements)
-        .filter(|(_, p)| **p == Placement::Outside)
-        .map(|(c, _)| c.describe())
-        .collect();
-    let measured = if outside.is_empty() {
-        format!(
-            "closest to the band's edge: {} ({n} seed(s))",
-            decisive.describe()
-        )
-    } else {
-        format!("entirely outside: {} ({n} seeds)", outside.join(", "))
-    };
-    ClaimVerdict {
-        id: id.into(),
-        claim: claim.into(),
-        verdict,
-        measured,
-        evidence: Some(Evidence {
-            statistic: format!("ROC-AUC of {}", decisive.label),
-            value: Some(decisive.mean),
-            interval: decisive.interval,
-            n_seeds: n,
-            rule,
-        }),
-    }
-}
-
-/// Rule "ordering" (docs/claims.md) over gaps that are positive when the claimed ordering holds. A gap
-/// is established when it has the same sign in every seed and its t-interval over seeds excludes 0.
-/// Every gap established positive → reproduced; any gap established negative → refuted; otherwise
-/// unresolved. The statistic shown is the decisive gap: the reversed one when refuted, else the one
-/// whose interval comes closest to (or crosses) 0.
-fn judge_gaps(gaps: Vec<Judged>, n: usize, id: &str, claim: &str, rule: String) -> ClaimVerdict {
-    if gaps.is_empty() {
-        return incomplete(id, claim, "ordering gaps", &rule, n);
-    }
-    let established = |g: &Judged, positive: bool| {
-        let same_sign = g
-            .values
-            .iter()
-            .all(|v| if positive { *v > 0.0 } else { *v < 0.0 });
-        let excludes_zero = match g.interval {
-            Some([a, b]) => {
-                if positive {
-                    a > 0.0
-                } else {
-                    b < 0.0
-                }
-            }
-            None => false,
-        };
-        same_sign && excludes_zero
-    };
-    let verdict = if gaps.iter().any(|g| established(g, false)) {
-        Verdict::Refuted
-    } else if gaps.iter().all(|g| established(g, true)) {
-        Verdict::Reproduced
-    } else {
-        Verdict::Unresolved
-    };
-    let lower = |g: &Judged| g.interval.map_or(g.mean, |[a, _]| a);
-    let decisive = if verdict == Verdict::Refuted {
-        gaps.iter().find(|g| established(g, false))
-    } else {
-        gaps.iter().min_by(|a, b| lower(a).total_cmp(&lower(b)))
-    }
-    .expect("gaps is not empty");
-    ClaimVerdict {
-        id: id.into(),
-        claim: claim.into(),
-        verdict,
-        measured: format!(
-            "{} ({n} seed(s)); per seed {}",
-            gaps.iter()
-                .map(Judged::describe)
-                .collect::<Vec<_>>()
-                .join("; "),
-            decisive
-                .values
-                .iter()
-                .map(|v| format!("{v:+.4}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        ),
-        evidence: Some(Evidence {
-            statistic: decisive.label.clone(),
-            value: Some(decisive.mean),
-            interval: decisive.interval,
-            n_seeds: n,
-            rule,
-        }),
-    }
-}
-
-fn ordering_rule(what: &str) -> String {
-    format!(
-        "gap ({what}) per seed; same sign in every seed and its {:.0} % t-interval over seeds excludes 0: every gap positive -> reproduced, any negative -> refuted; else unresolved",
-        CONFIDENCE * 100.0
-    )
-}
-
-/// AUC of `class` minus the smallest AUC among classes not in `exclude` (positive: `class` is below
-/// all of them), for one model and seed; with `kth` = 1 the second smallest, and so on.
-fn kth_other(seed: &SeedInputs, model: ModelKind, exclude: &[u8], kth: usize) -> Option<f64> {
-    let mut others: Vec<f64> = seed
-        .roc_auc
-        .iter()
-        .filter(|((m, c), _)| *m == model && !exclude.contains(c))
-        .map(|(_, auc)| *auc)
-        .collect();
-    others.sort_by(f64::total_cmp);
-    others.get(kth).copied()
-}
-
-fn auc(seed: &SeedInputs, model: ModelKind, class: u8) -> Option<f64> {
-    seed.roc_auc.get(&(model, class)).copied()
-}
-
 /// C1 (MNIST): every model, every anomalous class has ROC-AUC ≥ 0.96 (rule "band", ≥ 0.96).
 pub fn c1_mnist_all_high(inputs: &ClaimInputs) -> ClaimVerdict {
     judge_band(
         DatasetKind::Mnist,
         inputs,
         (0.96, f64::INFINITY),
-        "C1",
+        ClaimId::C1,
         "MNIST: every model, every anomalous class ROC-AUC >= 0.96 (paper: all >= 0.966)",
     )
 }
@@ -402,7 +26,7 @@ pub fn c1_mnist_all_high(inputs: &ClaimInputs) -> ClaimVerdict {
 /// C2 (MNIST): class 7 is the hardest class for the CAE and the AAE, class 9 next (rule "ordering";
 /// per model two gaps: AUC(9) − AUC(7), and the lowest other class's AUC − AUC(9)).
 pub fn c2_mnist_hardest_classes(inputs: &ClaimInputs) -> ClaimVerdict {
-    let id = "C2";
+    let id = ClaimId::C2;
     let claim =
         "MNIST: class 7 is the hardest class for CAE and AAE (paper 0.966 / 0.971), class 9 next";
     let rule = ordering_rule("9 minus 7; lowest other class minus 9");
@@ -428,7 +52,7 @@ pub fn c2_mnist_hardest_classes(inputs: &ClaimInputs) -> ClaimVerdict {
 /// C3 (CIFAR-10): car and truck are the two best-separated classes for every model (rule "ordering";
 /// per model one gap: the lower of car's and truck's AUC − the highest other class's AUC).
 pub fn c3_cifar_vehicles_best(inputs: &ClaimInputs) -> ClaimVerdict {
-    let id = "C3";
+    let id = ClaimId::C3;
     let claim = "CIFAR-10: car and truck are the two best-separated classes for every model (paper ~0.74-0.77)";
     let rule = ordering_rule("lower of car, truck minus the best other class");
     let n = inputs.seeds.len();
@@ -460,7 +84,7 @@ pub fn c3_cifar_vehicles_best(inputs: &ClaimInputs) -> ClaimVerdict {
 /// "ordering"; per model one gap: the second-lowest AUC among the other classes − the highest of
 /// bird's, cat's and deer's, positive exactly when at most one other class is below them).
 pub fn c4_cifar_animals_worst(inputs: &ClaimInputs) -> ClaimVerdict {
-    let id = "C4";
+    let id = ClaimId::C4;
     let claim = "CIFAR-10: bird, cat, deer are among the four worst classes for every model (paper ~0.53-0.55)";
     let rule = ordering_rule("second-lowest other class minus the highest of bird, cat, deer");
     let n = inputs.seeds.len();
@@ -493,7 +117,7 @@ pub fn c4_cifar_animals_worst(inputs: &ClaimInputs) -> ClaimVerdict {
 /// adjusted p < [`SIGNIFICANCE`] → refuted; no seed with any unadjusted p < [`SIGNIFICANCE`] →
 /// reproduced; otherwise unresolved. Fewer than [`MIN_SEEDS`] seeds → unresolved.
 pub fn c5_cifar_aae_never_significantly_best(inputs: &ClaimInputs) -> ClaimVerdict {
-    let id = "C5";
+    let id = ClaimId::C5;
     let claim = "CIFAR-10: the AAE is never the single best model on a class by a significant margin (paired DeLong)";
     let rule = format!(
         "per class: p = max over seeds of max(p AAE>CAE, p AAE>VAE), Holm-adjusted over classes; any adjusted p < {SIGNIFICANCE} -> refuted; no seed with any unadjusted p < {SIGNIFICANCE} -> reproduced; else unresolved; needs >= {MIN_SEEDS} seeds"
@@ -567,7 +191,7 @@ pub fn c5_cifar_aae_never_significantly_best(inputs: &ClaimInputs) -> ClaimVerdi
         }
     );
     ClaimVerdict {
-        id: id.into(),
+        id,
         claim: claim.into(),
         verdict,
         measured,
@@ -630,7 +254,7 @@ pub fn c6_training_cost_order(inputs: &ClaimInputs, dataset: DatasetKind) -> Cla
         ),
     };
     ClaimVerdict {
-        id: "C6".into(),
+        id: ClaimId::C6,
         claim: match dataset {
             DatasetKind::Mnist => {
                 "MNIST: training cost per step CAE < VAE < AAE (paper ratios VAE/CAE 1.039, AAE/CAE 1.722)"
@@ -658,32 +282,17 @@ pub fn c7_cifar_moderate(inputs: &ClaimInputs) -> ClaimVerdict {
         DatasetKind::Cifar10,
         inputs,
         (0.50, 0.80),
-        "C7",
+        ClaimId::C7,
         "CIFAR-10: every ROC-AUC between 0.50 and 0.80",
     )
 }
 
-/// Every claim that applies to `dataset` (the paper's claims are about its own normal classes).
-pub fn evaluate(dataset: DatasetKind, inputs: &ClaimInputs) -> Vec<ClaimVerdict> {
-    match dataset {
-        DatasetKind::Mnist => vec![
-            c1_mnist_all_high(inputs),
-            c2_mnist_hardest_classes(inputs),
-            c6_training_cost_order(inputs, dataset),
-        ],
-        DatasetKind::Cifar10 => vec![
-            c3_cifar_vehicles_best(inputs),
-            c4_cifar_animals_worst(inputs),
-            c5_cifar_aae_never_significantly_best(inputs),
-            c6_training_cost_order(inputs, dataset),
-            c7_cifar_moderate(inputs),
-        ],
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
+    use crate::claims::{evaluate, SeedInputs};
     use crate::paper;
 
     type Table = BTreeMap<(ModelKind, u8), f64>;
@@ -957,7 +566,7 @@ mod tests {
                 inputs.relative_step_cost.insert(*model, s / seconds[0]);
             }
             for verdict in evaluate(dataset, &inputs) {
-                let expected = match verdict.id.as_str() {
+                let expected = match verdict.id.to_string().as_str() {
                     "C5" | "C6" => Verdict::Unresolved,
                     _ => Verdict::Reproduced,
                 };

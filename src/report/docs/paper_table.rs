@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::DatasetKind;
 use crate::model::ModelKind;
 use crate::paper;
-use crate::record::RunRecord;
+use crate::run::record::RunRecord;
 
 /// The `"render"` value of a [`PaperTableResults`] file.
 pub const RENDER_NAME: &str = "paper-table";
@@ -233,10 +233,13 @@ pub fn render_value(value: &serde_json::Value) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::parse_record;
+    use crate::run::record::parse_record;
 
     fn fixture() -> RunRecord {
-        parse_record(include_str!("../../fixtures/records/v1-mnist-1epoch.json")).unwrap()
+        parse_record(include_str!(
+            "../../../fixtures/records/v1-mnist-1epoch.json"
+        ))
+        .unwrap()
     }
 
     #[test]

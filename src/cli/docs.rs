@@ -6,10 +6,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 use clap::Subcommand;
 
-use super::paper_table::PaperTableResults;
 use crate::data::DatasetKind;
-use crate::experiment;
-use crate::record::{self, Completeness};
+use crate::report::docs;
+use crate::report::docs::paper_table::PaperTableResults;
+use crate::run::record::Completeness;
+use crate::run::summary::combine_records;
+use crate::store::atomic::write_atomic;
+use crate::sweep::source;
 
 #[derive(Debug, Subcommand)]
 pub enum DocsCommand {
@@ -43,13 +46,13 @@ pub enum DocsCommand {
 pub fn run(command: DocsCommand) -> Result<()> {
     match command {
         DocsCommand::Render { root } => {
-            for path in super::render(&root)? {
+            for path in docs::render(&root)? {
                 writeln!(std::io::stdout().lock(), "rendered {}", path.display())?;
             }
             Ok(())
         }
         DocsCommand::Check { root } => {
-            let stale = super::check(&root)?;
+            let stale = docs::check(&root)?;
             if stale.is_empty() {
                 writeln!(
                     std::io::stdout().lock(),
@@ -74,39 +77,42 @@ pub fn run(command: DocsCommand) -> Result<()> {
 }
 
 fn extract(record: &Path, dataset: Option<DatasetKind>, out: &Path) -> Result<()> {
-    let paths = record::record_paths(record)?;
-    let (loaded, source) = match (paths.as_slice(), dataset) {
-        ([path], _) => (
-            record::read_record(path, Completeness::Required)?,
-            path.display().to_string(),
-        ),
-        (_, Some(dataset)) => {
-            let records = paths
-                .iter()
-                .map(|p| record::read_record(p, Completeness::Required))
-                .collect::<Result<Vec<_>>>()?
+    let found = source::read(record, Completeness::Required)?;
+    let (loaded, source) = match (found.len(), dataset) {
+        (1, _) => {
+            let only = found.into_iter().next().expect("one source");
+            (only.record, only.path.display().to_string())
+        }
+        (n, Some(dataset)) => {
+            let records = found
                 .into_iter()
+                .map(|s| s.record)
                 .filter(|r| {
                     r.config.dataset == dataset
                         && r.config.normal_class == dataset.paper_normal_class()
                 })
                 .collect::<Vec<_>>();
-            let n = records.len();
+            let used = records.len();
+            if used == 0 {
+                bail!(
+                    "none of the {n} run records under {} is of {dataset} with the paper's normal class",
+                    record.display()
+                );
+            }
             (
-                experiment::combine_records(records)?,
-                format!("{n} records of {}", record.display()),
+                combine_records(records)?,
+                format!("{used} records of {}", record.display()),
             )
         }
-        (_, None) => bail!(
-            "{} holds {} run records: pass --dataset to combine its paper cells",
-            record.display(),
-            paths.len()
+        (n, None) => bail!(
+            "{} holds {n} run records: pass --dataset to combine its paper cells",
+            record.display()
         ),
     };
     let results = PaperTableResults::from_record(&loaded)?;
     let mut json = serde_json::to_string_pretty(&results)?;
     json.push('\n');
-    record::write_atomic(out, json.as_bytes())?;
+    write_atomic(out, json.as_bytes())?;
     writeln!(
         std::io::stdout().lock(),
         "wrote {} from {source}",

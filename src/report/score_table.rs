@@ -8,12 +8,12 @@ use std::fmt::Write;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-use super::complexity::ComplexityFit;
-use super::ScoreKind;
 use crate::claims::Verdict;
 use crate::data::DatasetKind;
 use crate::model::ModelKind;
-use crate::record::RunRecord;
+use crate::run::record::RunRecord;
+use crate::score::complexity::ComplexityFit;
+use crate::score::ScoreKind;
 
 /// The `"render"` value of a [`ScoreTableResults`] file.
 pub const RENDER_NAME: &str = "score-table";
@@ -120,7 +120,7 @@ impl ScoreTableResults {
             }
             claims.extend(summary.claims.iter().map(|c| ScoreClaim {
                 score: summary.score,
-                id: c.id.clone(),
+                id: c.id.to_string(),
                 verdict: c.verdict,
                 measured: c.measured.clone(),
             }));
@@ -307,7 +307,7 @@ pub fn render(results: &ScoreTableResults) -> String {
     out
 }
 
-/// [`render`] of a JSON value (the renderer registered in `crate::docs::RENDERERS`).
+/// [`render`] of a JSON value (the renderer registered in `crate::report::docs::RENDERERS`).
 pub fn render_value(value: &serde_json::Value) -> Result<String> {
     let results: ScoreTableResults = serde_path_to_error::deserialize(value.clone())
         .map_err(|e| anyhow::anyhow!("field `{}`: {}", e.path(), e.inner()))

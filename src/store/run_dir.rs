@@ -2,18 +2,14 @@
 //!
 //! A directory holding an earlier run's record, table, checkpoints or figures is refused unless the
 //! caller resumes it (verified checkpoints are reused, the rest rewritten) or forces (the earlier
-//! run's files are removed first). The caller holds the directory's [`crate::lock::DirLock`], so any
+//! run's files are removed first). The caller holds the directory's [`crate::store::lock::DirLock`], so any
 //! temporary file found there is left over from a killed run and is removed.
 use std::path::Path;
 
 use anyhow::{bail, Context};
 
-use crate::record::PARTIAL_PREFIX;
-
-pub const RECORD: &str = "record.json";
-pub const TABLE: &str = "table.txt";
-pub const CHECKPOINTS: &str = "checkpoints";
-pub const FIGURES: &str = "figures";
+use super::atomic::PARTIAL_PREFIX;
+use super::layout::{CHECKPOINTS, FIGURES, RECORD, TABLE};
 
 /// The files of an earlier run found in a directory.
 #[derive(Debug, Default, PartialEq)]

@@ -1,7 +1,7 @@
 //! Cost-benefit report: for each model, mean ROC-AUC over classes against training seconds, as a
 //! text table and a PNG scatter plot, beside the paper's training-time ratios.
 //!
-//! Pure functions of typed run records ([`crate::record`]). A record read for this report may hold
+//! Pure functions of typed run records ([`crate::run::record`]). A record read for this report may hold
 //! several seeds (one row per model, averaged over them) and may be one of several (a sweep's cells:
 //! one model and one seed each). The mean ROC-AUC of a model is over the classes that have one; a
 //! class whose ROC-AUC is undefined is counted and shown, not averaged in. A training time or cost
@@ -22,7 +22,7 @@ pub use plot::{cost_plot_png, text_available, CostPlot};
 pub use rows::{cost_rows, CostRow};
 pub use table::cost_table;
 
-use crate::record::RunRecord;
+use crate::run::record::RunRecord;
 
 /// Table string for the records, and the PNG plot written to `png`.
 pub fn cost_report(records: &[(String, RunRecord)], png: &Path) -> Result<(String, CostPlot)> {
@@ -36,12 +36,15 @@ pub fn cost_report(records: &[(String, RunRecord)], png: &Path) -> Result<(Strin
 mod tests {
     use super::*;
     use crate::model::ModelKind;
-    use crate::record::parse_record;
+    use crate::run::record::parse_record;
     use serde_json::{json, Value};
 
     /// A real one-epoch MNIST record (all three models, seed 0) written before `schema_version`.
     fn fixture() -> Value {
-        serde_json::from_str(include_str!("../../fixtures/records/v1-mnist-1epoch.json")).unwrap()
+        serde_json::from_str(include_str!(
+            "../../../fixtures/records/v1-mnist-1epoch.json"
+        ))
+        .unwrap()
     }
 
     fn rows_of(values: &[Value]) -> Result<Vec<CostRow>> {

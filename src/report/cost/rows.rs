@@ -4,7 +4,7 @@ use anyhow::{bail, ensure, Result};
 
 use crate::data::DatasetKind;
 use crate::model::ModelKind;
-use crate::record::RunRecord;
+use crate::run::record::RunRecord;
 
 /// One model's cost and benefit on one dataset.
 #[derive(Debug, Clone, PartialEq)]

@@ -11,7 +11,7 @@ use crate::data::DatasetKind;
 use crate::model::ModelKind;
 use crate::report::figures::{model_color, plot_err, write_figure};
 
-use super::merge::{Entry, Summary};
+use crate::sweep::merge::{Entry, Summary};
 
 /// Blue (0) → white (0.5, chance) → red (1).
 fn auc_color(auc: f64) -> RGBColor {
@@ -174,7 +174,7 @@ pub fn write_all(
     summary: &Summary,
     dataset: DatasetKind,
 ) -> anyhow::Result<Vec<PathBuf>> {
-    let figures = dir.join("figures");
+    let figures = dir.join(crate::store::layout::FIGURES);
     std::fs::create_dir_all(&figures).with_context(|| format!("creating {}", figures.display()))?;
     let rows = entries(summary, dataset);
     let mut written = Vec::new();

@@ -12,7 +12,6 @@
 //! include block from its file. [`check`] (`aerepro docs check`, and `tests/docs_tables.rs`) writes
 //! nothing and lists every rendered file or block that differs from what [`render`] would write.
 
-pub mod command;
 pub mod paper_table;
 
 use std::fmt;
@@ -43,12 +42,12 @@ pub const RENDERERS: &[Renderer] = &[
         render: paper_table::render_value,
     },
     Renderer {
-        name: crate::score::results::RENDER_NAME,
-        render: crate::score::results::render_value,
+        name: crate::report::score_table::RENDER_NAME,
+        render: crate::report::score_table::render_value,
     },
     Renderer {
         name: crate::sweep::merge::RENDER_NAME,
-        render: crate::sweep::merge::render_value,
+        render: crate::report::sweep::render_value,
     },
 ];
 
@@ -231,7 +230,7 @@ pub fn render(root: &Path) -> Result<Vec<PathBuf>> {
     let mut changed = Vec::new();
     for (path, text, current) in expected(root)? {
         if current.as_deref() != Some(text.as_str()) {
-            crate::record::write_atomic(&root.join(&path), text.as_bytes())?;
+            crate::store::atomic::write_atomic(&root.join(&path), text.as_bytes())?;
             changed.push(path);
         }
     }

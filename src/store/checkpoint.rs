@@ -14,11 +14,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tch::Device;
 
-use crate::record;
+use super::atomic;
 use crate::train::{self, TrainReport, TrainedModel};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Sidecar {
+pub struct WeightsSidecar {
     pub report: TrainReport,
     /// Caller-chosen fingerprint of the training data (the experiment uses the files' sha256).
     pub data_hash: String,
@@ -29,7 +29,7 @@ pub struct Sidecar {
 
 pub struct Loaded {
     pub model: TrainedModel,
-    pub sidecar: Sidecar,
+    pub sidecar: WeightsSidecar,
 }
 
 /// Why a checkpoint cannot be used.
@@ -61,10 +61,6 @@ pub enum CheckpointError {
     Weights { path: PathBuf, error: tch::TchError },
 }
 
-pub fn sidecar_path(weights: &Path) -> PathBuf {
-    weights.with_extension("json")
-}
-
 fn file_sha256(path: &Path) -> Result<(String, u64), CheckpointError> {
     let io = |error| CheckpointError::Io {
         path: path.to_path_buf(),
@@ -93,25 +89,25 @@ pub fn save(trained: &TrainedModel, weights: &Path, data_hash: &str) -> anyhow::
     let dir = weights.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     // VarStore::save picks the format from the extension, so the temporary keeps it.
-    let tmp = record::partial_file(dir, ".safetensors")
+    let tmp = atomic::partial_file(dir, ".safetensors")
         .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
     trained.vs.save(tmp.path())?;
     tmp.as_file().sync_all()?;
     let (weights_sha256, weights_bytes) = file_sha256(tmp.path())?;
     tmp.persist(weights)
         .with_context(|| format!("renaming onto {}", weights.display()))?;
-    let sidecar = Sidecar {
+    let sidecar = WeightsSidecar {
         report,
         data_hash: data_hash.to_string(),
         weights_sha256,
         weights_bytes,
     };
-    record::write_json_atomic(&sidecar_path(weights), &sidecar)
+    atomic::write_json_atomic(&super::layout::weights_sidecar(weights), &sidecar)
 }
 
 /// Reads the sidecar and checks that the weights file is the one it commits.
-pub fn verify(weights: &Path) -> Result<Sidecar, CheckpointError> {
-    let sidecar_file = sidecar_path(weights);
+pub fn verify(weights: &Path) -> Result<WeightsSidecar, CheckpointError> {
+    let sidecar_file = super::layout::weights_sidecar(weights);
     match (weights.exists(), sidecar_file.exists()) {
         (true, false) => {
             return Err(CheckpointError::NoSidecar {
@@ -131,7 +127,7 @@ pub fn verify(weights: &Path) -> Result<Sidecar, CheckpointError> {
         path: sidecar_file.clone(),
         error,
     })?;
-    let sidecar: Sidecar =
+    let sidecar: WeightsSidecar =
         serde_json::from_str(&text).map_err(|error| CheckpointError::BadSidecar {
             path: sidecar_file.clone(),
             error,

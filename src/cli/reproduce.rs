@@ -1,0 +1,161 @@
+//! `aerepro reproduce`: train, score and evaluate; the table beside the paper's, the record, figures.
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::args::{DataDirArg, TrainingFlags};
+use crate::data::DatasetKind;
+use crate::device::DeviceChoice;
+use crate::model::ModelKind;
+use crate::report;
+use crate::run::config::{ExperimentConfig, TrainingChoices, MAX_SEEDS};
+use crate::run::experiment::{self, RunOptions};
+use crate::score;
+use crate::store::atomic::write_atomic;
+use crate::store::layout;
+
+#[derive(Debug, Args)]
+pub struct ReproduceArgs {
+    #[arg(long, value_enum)]
+    pub dataset: DatasetKind,
+    /// Normal class, by index or name (default: the paper's, 1 for MNIST, dog for CIFAR-10).
+    #[arg(long)]
+    pub normal_class: Option<String>,
+    /// Models to train, comma separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = ModelKind::ALL.to_vec())]
+    pub models: Vec<ModelKind>,
+    /// Run seeds 0..K and report mean ± sd across them.
+    #[arg(long, conflicts_with = "seed")]
+    pub seeds: Option<u64>,
+    /// Run this one seed (default 0).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
+    pub device: DeviceChoice,
+    /// Output directory for record.json, checkpoints and figures (default runs/<dataset>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Continue an interrupted run: reuse verified checkpoints in --out made with the same config and data.
+    #[arg(long)]
+    pub resume: bool,
+    /// Replace an earlier run in --out (its record, table, checkpoints and figures are removed).
+    #[arg(long, conflicts_with = "resume")]
+    pub force: bool,
+    /// libtorch CPU threads (default: libtorch's choice; recorded either way).
+    #[arg(long)]
+    pub threads: Option<i32>,
+    #[command(flatten)]
+    pub training: TrainingFlags,
+    /// Rounds of the interleaved per-step timing after training (claim C6); 0 skips it.
+    #[arg(long)]
+    pub step_cost_rounds: Option<usize>,
+    /// Anomaly scores to compute besides the paper's reconstruction MSE (always computed):
+    /// mse, neg-elbo, kl (VAE), critic (AAE), latent-mahalanobis, complexity,
+    /// complexity-corrected, or all; repeatable or comma separated.
+    #[arg(long = "score", value_delimiter = ',')]
+    pub scores: Vec<String>,
+    /// Hold this share of the normal training images out of training and choose the thresholds
+    /// on them (default 0: thresholds on the training images, and the paper's training set).
+    #[arg(long)]
+    pub threshold_holdout: Option<f64>,
+    /// False-positive rate on normal images the recorded thresholds aim at.
+    #[arg(long)]
+    pub target_fpr: Option<f64>,
+    /// Skip the figures.
+    #[arg(long)]
+    pub no_figures: bool,
+    #[command(flatten)]
+    pub data: DataDirArg,
+}
+
+fn experiment_config(args: &ReproduceArgs) -> anyhow::Result<ExperimentConfig> {
+    let mut config =
+        TrainingChoices::from(args.training.clone()).experiment_config(args.dataset)?;
+    if let Some(class) = &args.normal_class {
+        config.normal_class = args.dataset.parse_class(class)?;
+    }
+    config.models = Vec::new();
+    for kind in &args.models {
+        if !config.models.contains(kind) {
+            config.models.push(*kind);
+        }
+    }
+    config.seeds = match (args.seeds, args.seed) {
+        (Some(k), _) if k > MAX_SEEDS as u64 => {
+            anyhow::bail!("--seeds must be at most {}, got {k}", MAX_SEEDS)
+        }
+        (Some(k), _) => (0..k).collect(),
+        (None, Some(s)) => vec![s],
+        (None, None) => vec![0],
+    };
+    config.train.threads = args.threads;
+    if let Some(rounds) = args.step_cost_rounds {
+        config.step_cost.rounds = rounds;
+    }
+    config.scoring.scores = score::parse_score_list(&args.scores)?;
+    if let Some(fraction) = args.threshold_holdout {
+        config.scoring.holdout_fraction = fraction;
+    }
+    if let Some(fpr) = args.target_fpr {
+        config.scoring.target_fpr = fpr;
+    }
+    config.validate()?;
+    Ok(config)
+}
+
+/// `--out` must be a directory or not exist yet (it is created).
+fn check_out_dir(out: &Path) -> anyhow::Result<()> {
+    match std::fs::metadata(out) {
+        Ok(meta) if !meta.is_dir() => {
+            anyhow::bail!("--out {} is a file, not a directory", out.display())
+        }
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(anyhow::Error::new(e).context(format!("--out {}", out.display()))),
+    }
+}
+
+pub fn run(args: ReproduceArgs) -> anyhow::Result<()> {
+    let config = experiment_config(&args)?;
+    let device = args.device.resolve()?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("runs").join(args.dataset.slug()));
+    check_out_dir(&out)?;
+    let data_dir = args.data.resolve();
+    let options = RunOptions {
+        out_dir: &out,
+        data_dir: &data_dir,
+        device,
+        resume: args.resume,
+        force: args.force,
+        show_progress: true,
+    };
+    let outcome = experiment::run(&config, &options)?;
+    // Every file is written before anything is printed, so a closed stdout cannot skip one.
+    let table = report::table::render(&outcome.record) + &report::scores::render(&outcome.record);
+    write_atomic(&out.join(layout::TABLE), table.as_bytes())?;
+    let figures = if args.no_figures {
+        None
+    } else {
+        let mut written = report::figures::write_all(&out, &outcome.split, &outcome.first_seed)?;
+        written.extend(report::complexity_figure::write_all(
+            &out,
+            &outcome.split,
+            &outcome.first_seed_scores,
+            &outcome.scoring_data,
+        )?);
+        Some(written)
+    };
+    out!("{table}");
+    if let Some(written) = figures {
+        out!(
+            "figures: {} files in {}",
+            written.len(),
+            out.join(layout::FIGURES).display()
+        );
+    }
+    out!("record: {}", out.join(layout::RECORD).display());
+    Ok(())
+}

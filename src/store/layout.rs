@@ -1,0 +1,40 @@
+//! Every file name of a run directory and of a sweep directory, in one place.
+//!
+//! A run directory (`reproduce --out DIR`):
+//!   record.json, table.txt, figures/, checkpoints/<dataset>-normal<c>-<model>-seed<s>.safetensors
+//!   with its weights sidecar (`.json`) and scoring sidecar (`.scoring.json`).
+//! A sweep directory (`sweep plan --out DIR`):
+//!   plan.json, summary.json and the merged tables, cells/<id>/ (a run directory of one model and
+//!   seed, plus scores.json, the commit marker cell.json, and failed.txt after a failure),
+//!   locks/<id>/.
+use std::path::{Path, PathBuf};
+
+pub const RECORD: &str = "record.json";
+pub const TABLE: &str = "table.txt";
+pub const CHECKPOINTS: &str = "checkpoints";
+pub const FIGURES: &str = "figures";
+
+pub const PLAN: &str = "plan.json";
+pub const SUMMARY: &str = "summary.json";
+pub const CELLS: &str = "cells";
+pub const LOCKS: &str = "locks";
+/// A cell's commit marker: written last, it holds the sha256 of the cell's record and scores.
+pub const CELL_MARKER: &str = "cell.json";
+pub const CELL_SCORES: &str = "scores.json";
+pub const CELL_FAILED: &str = "failed.txt";
+
+/// The weights sidecar of `weights` (`x.safetensors` → `x.json`): training report, data
+/// fingerprint and the weights' sha256.
+pub fn weights_sidecar(weights: &Path) -> PathBuf {
+    weights.with_extension("json")
+}
+
+/// The scoring sidecar of `weights` (`x.safetensors` → `x.scoring.json`): score fits and
+/// thresholds.
+pub fn scoring_sidecar(weights: &Path) -> PathBuf {
+    weights.with_extension("scoring.json")
+}
+
+pub fn cell_dir(sweep_dir: &Path, cell_id: &str) -> PathBuf {
+    sweep_dir.join(CELLS).join(cell_id)
+}
