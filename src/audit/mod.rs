@@ -5,18 +5,18 @@
 //! ([`golden::BitEnvironment::same_bits`]) match the golden's; otherwise it may differ by the golden's
 //! seed spread ([`allowed_drift`]). A claim verdict must not change.
 pub mod golden;
+mod rerun;
+
+pub use rerun::rerun;
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::path::Path;
 
 use crate::metrics::over_seeds::{t_quantile, SeedSummary};
-use anyhow::{bail, Context};
 
 use crate::claims::Verdict;
 use crate::data::DatasetKind;
 use crate::model::ModelKind;
-use crate::run::experiment::{self, RunOptions};
 use golden::{Collected, Entry, Golden};
 
 /// The smallest drift allowed outside exact mode: the precision of the printed tables.
@@ -349,60 +349,6 @@ pub fn render(report: &AuditReport) -> String {
         if report.passed() { "passed" } else { "FAILED" }
     );
     out
-}
-
-/// Runs the golden's configurations again into run directories under `out` (one per dataset and
-/// normal class, every model and seed of the golden's), on the CPU.
-pub fn rerun(golden: &Golden, out: &Path, data_dir: &Path) -> anyhow::Result<()> {
-    let mut groups: BTreeMap<(DatasetKind, u8), Vec<&Entry>> = BTreeMap::new();
-    for entry in &golden.entries {
-        groups
-            .entry((entry.dataset, entry.normal_class))
-            .or_default()
-            .push(entry);
-    }
-    for ((dataset, normal_class), entries) in groups {
-        let first = entries[0];
-        let mut config = first.config.clone();
-        for entry in &entries {
-            if config.for_result(entry.model, entry.seed) != entry.config {
-                bail!(
-                    "the golden's {} has another configuration than {}: rerun them separately",
-                    entry.label(),
-                    first.label()
-                );
-            }
-        }
-        config.models = ModelKind::ALL
-            .into_iter()
-            .filter(|m| entries.iter().any(|e| e.model == *m))
-            .collect();
-        config.seeds = entries.iter().map(|e| e.seed).collect();
-        config.seeds.sort();
-        config.seeds.dedup();
-        config.step_cost.rounds = 0;
-        let dir = golden::rerun_dir(out, dataset, normal_class);
-        eprintln!(
-            "rerunning {dataset} {}: models {:?}, seeds {:?}, {} epoch(s), {:?} threads, into {}",
-            dataset.class_names()[normal_class as usize],
-            config.models,
-            config.seeds,
-            config.train.epochs,
-            config.train.threads,
-            dir.display()
-        );
-        let options = RunOptions {
-            out_dir: &dir,
-            data_dir,
-            device: tch::Device::Cpu,
-            resume: false,
-            force: false,
-            show_progress: false,
-        };
-        experiment::run(&config, &options)
-            .with_context(|| format!("rerunning the golden's {dataset} configuration"))?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

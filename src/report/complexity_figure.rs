@@ -7,7 +7,7 @@ use anyhow::Context;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::figures::{plot_err, write_figure};
+use super::plot::{plot_err, write_figure};
 use crate::data::NormalClassSplit;
 use crate::score::{ScoreKind, ScoringData, TestScores};
 

@@ -15,19 +15,7 @@ use crate::model::ModelKind;
 use crate::run::experiment::Scored;
 use crate::score;
 
-pub(crate) fn model_color(kind: ModelKind) -> RGBColor {
-    match kind {
-        ModelKind::Cae => RGBColor(31, 119, 180),
-        ModelKind::Vae => RGBColor(255, 127, 14),
-        ModelKind::Aae => RGBColor(44, 160, 44),
-    }
-}
-
-pub(crate) fn plot_err<E: std::error::Error + Send + Sync + 'static>(
-    e: DrawingAreaErrorKind<E>,
-) -> anyhow::Error {
-    anyhow!("drawing failed: {e}")
-}
+use super::plot::{model_color, plot_err, write_figure};
 
 type Curve = (ModelKind, Vec<(f64, f64)>, f64);
 
@@ -330,17 +318,6 @@ where
 
 /// Draws into a temporary file beside `path` (same extension, so plotters picks the same format) and
 /// renames it onto `path`: a reader never sees a half-drawn figure.
-pub(crate) fn write_figure(
-    path: PathBuf,
-    draw: impl FnOnce(&Path) -> anyhow::Result<()>,
-) -> anyhow::Result<PathBuf> {
-    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("png");
-    let tmp = path.with_extension(format!("tmp.{extension}"));
-    draw(&tmp)?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("renaming onto {}", path.display()))?;
-    Ok(path)
-}
-
 /// Writes every figure of a run into `dir/figures` and returns the paths written.
 pub fn write_all(
     dir: &Path,

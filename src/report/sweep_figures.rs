@@ -7,9 +7,9 @@ use anyhow::Context;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::plot::{model_color, plot_err, write_figure};
 use crate::data::DatasetKind;
 use crate::model::ModelKind;
-use crate::report::figures::{model_color, plot_err, write_figure};
 
 use crate::sweep::merge::{Entry, Summary};
 

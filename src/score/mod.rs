@@ -22,6 +22,7 @@ pub mod evaluate;
 pub mod fit;
 pub mod images;
 pub mod latent;
+pub mod setup;
 pub mod sidecar;
 pub mod threshold;
 pub mod vae;
