@@ -5,8 +5,7 @@ use std::io::Write;
 use aerepro::metrics::{
     average_precision, bootstrap_average_precision_ci, delong_paired_test, delong_roc_auc_ci,
     operating_point_at, parse_scores_csv, pr_auc_trapezoid, precision_recall_curve,
-    read_scores_csv, roc_auc, roc_curve, summarize, summarize_csv, threshold_at_fpr,
-    threshold_at_normal_percentile, MetricsError, SummaryOptions,
+    read_scores_csv, roc_auc, roc_curve, summarize, summarize_csv, MetricsError, SummaryOptions,
 };
 
 const LABELS: [bool; 4] = [false, false, true, true];
@@ -67,7 +66,7 @@ fn literal_paired_test() {
 
 #[test]
 fn literal_operating_points() {
-    let strict = threshold_at_fpr(&SCORES, &LABELS, 0.0).unwrap();
+    let strict = operating_point_at(&SCORES, &LABELS, 0.8).unwrap();
     assert_eq!(
         (
             strict.threshold,
@@ -76,7 +75,7 @@ fn literal_operating_points() {
         ),
         (0.8, 0.5, Some(1.0))
     );
-    let half = threshold_at_fpr(&SCORES, &LABELS, 0.5).unwrap();
+    let half = operating_point_at(&SCORES, &LABELS, 0.35).unwrap();
     assert_eq!(
         (
             half.threshold,
@@ -86,15 +85,6 @@ fn literal_operating_points() {
         (0.35, 1.0, 0.5)
     );
     assert_eq!(half.precision, Some(2.0 / 3.0));
-
-    let median = threshold_at_normal_percentile(&SCORES, &LABELS, 50.0).unwrap();
-    assert!(close(median.threshold, 0.25));
-    assert_eq!((median.true_positives, median.false_positives), (2, 1));
-    let top = threshold_at_normal_percentile(&SCORES, &LABELS, 100.0).unwrap();
-    assert_eq!(
-        (top.threshold, top.true_positives, top.false_positives),
-        (0.4, 1, 1)
-    );
 
     let nothing = operating_point_at(&SCORES, &LABELS, f64::INFINITY).unwrap();
     assert_eq!(
@@ -156,14 +146,6 @@ fn every_input_error_is_reported() {
     }
     assert!(matches!(
         bootstrap_average_precision_ci(&SCORES, &LABELS, 0.95, 0, 1),
-        Err(MetricsError::InvalidParameter { .. })
-    ));
-    assert!(matches!(
-        threshold_at_fpr(&SCORES, &LABELS, 1.5),
-        Err(MetricsError::InvalidParameter { .. })
-    ));
-    assert!(matches!(
-        threshold_at_normal_percentile(&SCORES, &LABELS, -1.0),
         Err(MetricsError::InvalidParameter { .. })
     ));
     assert!(matches!(

@@ -3,7 +3,6 @@
 use aerepro::metrics::{
     average_precision, bootstrap_average_precision_ci, delong_paired_test, delong_roc_auc_ci,
     parse_scores_csv, pr_auc_trapezoid, precision_recall_curve, roc_auc, roc_curve,
-    threshold_at_fpr,
 };
 use proptest::prelude::*;
 
@@ -271,23 +270,6 @@ proptest! {
 
         let against_itself = delong_paired_test(&scores, &scores, &labels).unwrap();
         prop_assert_eq!((against_itself.z, against_itself.p_value), (0.0, 0.5));
-    }
-
-    #[test]
-    fn threshold_at_fpr_is_the_best_point_within_budget(
-        (scores, labels) in any_samples(), budget in 0.0f64..=1.0
-    ) {
-        let point = threshold_at_fpr(&scores, &labels, budget).unwrap();
-        prop_assert!(point.false_positive_rate <= budget);
-        let roc = roc_curve(&scores, &labels).unwrap();
-        let best_tpr = roc
-            .false_positive_rate
-            .iter()
-            .zip(&roc.true_positive_rate)
-            .filter(|&(&fpr, _)| fpr <= budget)
-            .map(|(_, &tpr)| tpr)
-            .fold(0.0, f64::max);
-        prop_assert_eq!(point.true_positive_rate, best_tpr);
     }
 
     #[test]

@@ -153,23 +153,3 @@ pub fn verify(path: &Path, bytes: &[u8], expected_sha256: &str) -> Result<Verifi
         sha256: actual,
     })
 }
-
-/// Parses a `sha256sum`-style listing ("<hex>  <name>" per line) into (name, digest) pairs.
-pub fn parse_sha256sums(path: &Path, text: &str) -> Result<Vec<(String, String)>, DataError> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(i, line)| {
-            let (digest, name) =
-                line.split_once(char::is_whitespace)
-                    .ok_or_else(|| DataError::Format {
-                        path: path.to_path_buf(),
-                        message: format!("line {}: expected '<sha256>  <file name>'", i + 1),
-                    })?;
-            Ok((
-                name.trim().trim_start_matches('*').to_string(),
-                digest.to_string(),
-            ))
-        })
-        .collect()
-}

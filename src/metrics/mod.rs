@@ -63,9 +63,7 @@ pub use interval::ConfidenceInterval;
 pub use pr::{average_precision, pr_auc_trapezoid, precision_recall_curve, PrecisionRecallCurve};
 pub use roc::{roc_auc, roc_curve, RocCurve};
 pub use summary::{summarize, summarize_csv, MetricsSummary, SummaryOptions};
-pub use threshold::{
-    operating_point_at, threshold_at_fpr, threshold_at_normal_percentile, OperatingPoint,
-};
+pub use threshold::{operating_point_at, OperatingPoint};
 
 /// Why a metric could not be computed.
 #[derive(Debug, thiserror::Error)]

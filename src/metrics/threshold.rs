@@ -1,11 +1,9 @@
-//! Operating points: the threshold meeting a false-positive-rate budget, the threshold at a
-//! percentile of the normal-class scores, and the rates at any given threshold.
+//! Operating points: the rates at a given threshold.
 //! A sample is flagged as an anomaly when `score >= threshold`.
 
 use serde::{Deserialize, Serialize};
 
-use super::bootstrap::linear_quantile;
-use super::sweep::{key_to_score, score_to_key, RankedScores};
+use super::sweep::{score_to_key, RankedScores};
 use super::MetricsError;
 
 /// The confusion counts and rates of the rule `score >= threshold`.
@@ -63,55 +61,5 @@ pub fn operating_point_at(
         return Err(invalid_threshold(threshold));
     }
     let ranked = RankedScores::new(scores, labels)?;
-    Ok(operating_point(&ranked, threshold))
-}
-
-/// The lowest threshold whose false-positive rate is at most `max_false_positive_rate`, i.e. the
-/// ROC point with the highest TPR within the budget. Thresholds are observed scores; when even
-/// the highest score exceeds the budget the threshold is `+inf` (nothing flagged).
-pub fn threshold_at_fpr(
-    scores: &[f64],
-    labels: &[bool],
-    max_false_positive_rate: f64,
-) -> Result<OperatingPoint, MetricsError> {
-    if !(0.0..=1.0).contains(&max_false_positive_rate) {
-        return Err(MetricsError::InvalidParameter {
-            name: "target false-positive rate",
-            value: max_false_positive_rate,
-            reason: "must lie in [0, 1]",
-        });
-    }
-    let ranked = RankedScores::new(scores, labels)?;
-    let n_neg = ranked.n_neg() as f64;
-    let threshold = ranked
-        .steps()
-        .take_while(|step| step.false_positives as f64 / n_neg <= max_false_positive_rate)
-        .last()
-        .map_or(f64::INFINITY, |step| step.threshold());
-    Ok(operating_point(&ranked, threshold))
-}
-
-/// Threshold at the `percentile` (0–100, linear interpolation as numpy's default) of the
-/// normal-class (negative) scores, e.g. 95 flags about 5 % of normal samples. Note that with the
-/// `>=` rule, percentile 100 still flags the normal samples tied at the maximum.
-pub fn threshold_at_normal_percentile(
-    scores: &[f64],
-    labels: &[bool],
-    percentile: f64,
-) -> Result<OperatingPoint, MetricsError> {
-    if !(0.0..=100.0).contains(&percentile) {
-        return Err(MetricsError::InvalidParameter {
-            name: "percentile",
-            value: percentile,
-            reason: "must lie in [0, 100]",
-        });
-    }
-    let ranked = RankedScores::new(scores, labels)?;
-    let sorted_normal_scores: Vec<f64> = ranked
-        .negative_keys
-        .iter()
-        .map(|&key| key_to_score(key))
-        .collect();
-    let threshold = linear_quantile(&sorted_normal_scores, percentile / 100.0);
     Ok(operating_point(&ranked, threshold))
 }
