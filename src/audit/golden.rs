@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::claims::{self, ClaimEvidence, ClaimInputs, ClaimVerdict};
 use crate::data::DatasetKind;
+use crate::metrics::check_unit_interval;
 use crate::metrics::class_rows::{self, PairedComparison};
 use crate::model::{ActivationLayout, ModelKind};
 use crate::run::config::ExperimentConfig;
@@ -56,7 +57,7 @@ impl Entry {
         format!(
             "{} {} {} seed {}",
             self.dataset,
-            self.dataset.class_names()[self.normal_class as usize],
+            self.dataset.class_label(self.normal_class),
             self.model,
             self.seed
         )
@@ -211,9 +212,17 @@ pub fn collect(source: &Path) -> anyhow::Result<Collected> {
 }
 
 impl Collected {
-    /// Claim verdicts over seeds of every group with the paper's setup (its normal class, all three
-    /// models for every seed), C6 left out (no timing here).
-    pub fn verdicts(&self) -> Vec<GroupVerdicts> {
+    /// Entries without paired tests (e.g. a golden's).
+    pub fn from_entries(entries: Vec<Entry>) -> Collected {
+        Collected {
+            entries,
+            paired: BTreeMap::new(),
+        }
+    }
+
+    /// The (dataset, normal class) groups whose claims can be judged: the paper's normal class
+    /// with all three models for every seed.
+    pub fn judgeable_groups(&self) -> Vec<(DatasetKind, u8)> {
         let mut groups: BTreeMap<(DatasetKind, u8), Vec<&Entry>> = BTreeMap::new();
         for entry in &self.entries {
             groups
@@ -221,22 +230,33 @@ impl Collected {
                 .or_default()
                 .push(entry);
         }
+        groups
+            .into_iter()
+            .filter(|((dataset, normal_class), entries)| {
+                *normal_class == dataset.paper_normal_class()
+                    && entries.iter().all(|e| {
+                        ModelKind::ALL
+                            .iter()
+                            .all(|m| entries.iter().any(|o| o.seed == e.seed && o.model == *m))
+                    })
+            })
+            .map(|(group, _)| group)
+            .collect()
+    }
+
+    /// Claim verdicts over seeds of every group with the paper's setup (its normal class, all three
+    /// models for every seed), C6 left out (no timing here).
+    pub fn verdicts(&self) -> Vec<GroupVerdicts> {
         let mut out = Vec::new();
-        for ((dataset, normal_class), entries) in groups {
-            if normal_class != dataset.paper_normal_class() {
-                continue;
-            }
+        for (dataset, normal_class) in self.judgeable_groups() {
+            let entries: Vec<&Entry> = self
+                .entries
+                .iter()
+                .filter(|e| (e.dataset, e.normal_class) == (dataset, normal_class))
+                .collect();
             let mut seeds: Vec<u64> = entries.iter().map(|e| e.seed).collect();
             seeds.sort();
             seeds.dedup();
-            let complete = seeds.iter().all(|seed| {
-                ModelKind::ALL
-                    .iter()
-                    .all(|m| entries.iter().any(|e| e.seed == *seed && e.model == *m))
-            });
-            if !complete {
-                continue;
-            }
             let paired = self.paired.get(&(dataset, normal_class));
             let inputs = ClaimInputs::from_rows(
                 seeds.iter().flat_map(|seed| {
@@ -348,14 +368,41 @@ pub fn read(path: &Path) -> anyhow::Result<Golden> {
             other.map_or("missing".to_string(), |v| v.to_string())
         ),
     }
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    let golden: Golden = serde_path_to_error::deserialize(value).map_err(|e| {
         anyhow::anyhow!(
             "golden file {}: field `{}`: {}",
             path.display(),
             e.path(),
             e.inner()
         )
-    })
+    })?;
+    golden
+        .check_ranges()
+        .map_err(|e| anyhow::anyhow!("golden file {}: {e}", path.display()))?;
+    Ok(golden)
+}
+
+impl Golden {
+    /// Every class index in range for its dataset and every metric in [0, 1] (or undefined).
+    fn check_ranges(&self) -> Result<(), String> {
+        for (i, entry) in self.entries.iter().enumerate() {
+            let at = format!("entries[{i}]");
+            let dataset = entry.dataset;
+            dataset.check_class(entry.normal_class, &format!("{at}.normal_class"))?;
+            for (j, class) in entry.per_class.iter().enumerate() {
+                let at = format!("{at}.per_class[{j}]");
+                dataset.check_class(class.class, &format!("{at}.class"))?;
+                check_unit_interval(class.roc_auc, &format!("{at}.roc_auc"))?;
+                check_unit_interval(class.average_precision, &format!("{at}.average_precision"))?;
+            }
+        }
+        for (i, group) in self.verdicts.iter().enumerate() {
+            group
+                .dataset
+                .check_class(group.normal_class, &format!("verdicts[{i}].normal_class"))?;
+        }
+        Ok(())
+    }
 }
 
 /// Where `aerepro audit --rerun` puts each rerun group's run directory under `out`.
@@ -363,7 +410,7 @@ pub fn rerun_dir(out: &Path, dataset: DatasetKind, normal_class: u8) -> PathBuf 
     out.join(format!(
         "{}-{}",
         dataset.to_string().to_lowercase().replace('-', ""),
-        dataset.class_names()[normal_class as usize]
+        dataset.class_label(normal_class)
     ))
 }
 

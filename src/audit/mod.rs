@@ -96,12 +96,30 @@ pub struct AuditReport {
     pub verdict_changes: Vec<VerdictChange>,
     /// Why an entry was not compared exactly, and anything else the reader should know.
     pub notes: Vec<String>,
+    /// What the audit could not cover: an empty golden, nothing compared, entries on one side
+    /// only, a golden without the verdicts of a group it could judge. Each fails the audit unless
+    /// `allow_incomplete`, which turns them into warnings.
+    pub coverage: Vec<String>,
+    pub allow_incomplete: bool,
+    /// Golden entries not compared because `partial` skipped them.
+    pub skipped_golden_entries: usize,
 }
 
 impl AuditReport {
     pub fn passed(&self) -> bool {
-        self.verdict_changes.is_empty() && !self.rows.iter().any(DriftRow::drifted)
+        self.verdict_changes.is_empty()
+            && !self.rows.iter().any(DriftRow::drifted)
+            && (self.allow_incomplete || self.coverage.is_empty())
     }
+}
+
+/// How [`audit`] treats what the source and golden do not share.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AuditOptions {
+    /// Golden entries absent from the source are skipped (a spot check of some cells).
+    pub partial: bool,
+    /// Coverage problems are warnings instead of failures.
+    pub allow_incomplete: bool,
 }
 
 /// Half-width of the 95 % prediction interval of one new seed's value from the golden's seeds of the
@@ -123,42 +141,24 @@ pub fn allowed_drift(seed_values: &[f64]) -> Option<f64> {
 }
 
 fn config_difference(golden: &Entry, now: &Entry) -> Option<String> {
-    if golden.config == now.config {
-        return None;
-    }
-    let a = serde_json::to_value(&golden.config).unwrap_or_default();
-    let b = serde_json::to_value(&now.config).unwrap_or_default();
-    let mut differing = Vec::new();
-    diff_paths("config", &a, &b, &mut differing);
-    Some(differing.join(", "))
-}
-
-fn diff_paths(at: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut Vec<String>) {
-    match (a, b) {
-        (serde_json::Value::Object(x), serde_json::Value::Object(y)) => {
-            for key in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
-                let null = serde_json::Value::Null;
-                diff_paths(
-                    &format!("{at}.{key}"),
-                    x.get(key).unwrap_or(&null),
-                    y.get(key).unwrap_or(&null),
-                    out,
-                );
-            }
-        }
-        _ if a != b => out.push(format!("{at} {a} -> {b}")),
-        _ => {}
-    }
+    let differing = golden.config.differences(&now.config);
+    (!differing.is_empty()).then(|| differing.join(", "))
 }
 
 /// Compares `now` with `golden`. With `partial`, golden entries absent now are skipped (a spot check
 /// of some cells) and verdicts are compared only for groups complete now.
-pub fn audit(golden: &Golden, now: &Collected, partial: bool) -> AuditReport {
-    let mut report = AuditReport::default();
+pub fn audit(golden: &Golden, now: &Collected, options: AuditOptions) -> AuditReport {
+    let partial = options.partial;
+    let mut report = AuditReport {
+        allow_incomplete: options.allow_incomplete,
+        ..AuditReport::default()
+    };
+    check_coverage(golden, now, &mut report);
     let by_key: BTreeMap<_, &Entry> = now.entries.iter().map(|e| (e.key(), e)).collect();
     for entry in &golden.entries {
         let Some(current) = by_key.get(&entry.key()) else {
             if partial {
+                report.skipped_golden_entries += 1;
                 continue;
             }
             report.notes.push(format!("{}: missing now", entry.label()));
@@ -238,8 +238,92 @@ pub fn audit(golden: &Golden, now: &Collected, partial: bool) -> AuditReport {
             "a golden group with one seed has no spread: its values must match exactly".into(),
         );
     }
+    if report.compared == 0 && !golden.entries.is_empty() {
+        report.coverage.push(format!(
+            "no value was compared: the golden's {} entries ({}) and the source's {} ({}) share no \
+             dataset, normal class, model and seed",
+            golden.entries.len(),
+            describe(&golden.entries),
+            now.entries.len(),
+            describe(&now.entries)
+        ));
+    }
     compare_verdicts(golden, now, partial, &mut report);
     report
+}
+
+/// Datasets, normal classes, models and seeds of `entries`, in a few words.
+fn describe(entries: &[Entry]) -> String {
+    let mut groups: BTreeMap<(DatasetKind, u8), (Vec<ModelKind>, Vec<u64>)> = BTreeMap::new();
+    for e in entries {
+        let (models, seeds) = groups.entry((e.dataset, e.normal_class)).or_default();
+        if !models.contains(&e.model) {
+            models.push(e.model);
+        }
+        if !seeds.contains(&e.seed) {
+            seeds.push(e.seed);
+        }
+    }
+    if groups.is_empty() {
+        return "none".into();
+    }
+    groups
+        .into_iter()
+        .map(|((dataset, normal), (models, mut seeds))| {
+            seeds.sort();
+            let models: Vec<String> = models.iter().map(ToString::to_string).collect();
+            format!(
+                "{dataset} normal {normal}: {} seeds {seeds:?}",
+                models.join("/")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// What the comparison cannot cover, found before it runs.
+fn check_coverage(golden: &Golden, now: &Collected, report: &mut AuditReport) {
+    if golden.entries.is_empty() {
+        report
+            .coverage
+            .push("the golden has no entries: there is nothing to compare with".into());
+    }
+    for entry in golden.entries.iter().filter(|e| e.per_class.is_empty()) {
+        report.coverage.push(format!(
+            "golden entry {} has no per-class values",
+            entry.label()
+        ));
+    }
+    let golden_keys: Vec<_> = golden.entries.iter().map(Entry::key).collect();
+    let only_now: Vec<String> = now
+        .entries
+        .iter()
+        .filter(|e| !golden_keys.contains(&e.key()))
+        .map(Entry::label)
+        .collect();
+    if !only_now.is_empty() {
+        report.coverage.push(format!(
+            "{} entr{} of the source {} not in the golden, so not audited: {}",
+            only_now.len(),
+            if only_now.len() == 1 { "y" } else { "ies" },
+            if only_now.len() == 1 { "is" } else { "are" },
+            only_now.join(", ")
+        ));
+    }
+    let golden_as_collected = Collected::from_entries(golden.entries.clone());
+    for group in golden_as_collected.judgeable_groups() {
+        if !golden
+            .verdicts
+            .iter()
+            .any(|v| (v.dataset, v.normal_class) == group)
+        {
+            report.coverage.push(format!(
+                "the golden has entries for every model and seed of {} normal {} but no verdicts \
+                 for them (removed?): verdicts are not audited",
+                group.0, group.1
+            ));
+        }
+    }
 }
 
 fn golden_seed_counts(golden: &Golden) -> BTreeMap<(DatasetKind, u8, ModelKind), usize> {
@@ -258,7 +342,7 @@ fn compare_verdicts(golden: &Golden, now: &Collected, partial: bool, report: &mu
         let name = format!(
             "{} {}",
             group.dataset,
-            group.dataset.class_names()[group.normal_class as usize]
+            group.dataset.class_label(group.normal_class)
         );
         let current = now_verdicts.iter().find(|g| {
             (g.dataset, g.normal_class, &g.seeds)
@@ -304,6 +388,24 @@ pub fn render(report: &AuditReport) -> String {
         report.rows.len(),
         report.rows.iter().filter(|r| r.drifted()).count()
     );
+    if report.skipped_golden_entries > 0 {
+        let _ = writeln!(
+            out,
+            "not compared: {} golden entries absent from the source (--partial)",
+            report.skipped_golden_entries
+        );
+    }
+    for problem in &report.coverage {
+        let _ = writeln!(
+            out,
+            "{}: {problem}",
+            if report.allow_incomplete {
+                "WARNING (--allow-incomplete)"
+            } else {
+                "NOT COVERED"
+            }
+        );
+    }
     if !report.rows.is_empty() {
         let _ = writeln!(
             out,

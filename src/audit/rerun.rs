@@ -43,7 +43,7 @@ pub fn rerun(golden: &Golden, out: &Path, data_dir: &Path) -> anyhow::Result<()>
         let dir = golden::rerun_dir(out, dataset, normal_class);
         eprintln!(
             "rerunning {dataset} {}: models {:?}, seeds {:?}, {} epoch(s), {:?} threads, into {}",
-            dataset.class_names()[normal_class as usize],
+            dataset.class_label(normal_class),
             config.models,
             config.seeds,
             config.train.epochs,

@@ -106,7 +106,11 @@ pub(super) fn classes(inputs: &ClaimInputs, model: ModelKind) -> Vec<u8> {
 }
 
 pub(super) fn class_name(dataset: DatasetKind, class: u8) -> &'static str {
-    dataset.class_names()[class as usize]
+    dataset
+        .class_names()
+        .get(class as usize)
+        .copied()
+        .unwrap_or("?")
 }
 
 pub(super) fn incomplete(

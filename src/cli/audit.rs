@@ -18,6 +18,10 @@ pub struct AuditArgs {
     /// Compare only the golden's entries present in SOURCE (a spot check of some cells).
     #[arg(long)]
     pub partial: bool,
+    /// Report what the audit cannot cover (nothing compared, entries on one side only, a golden
+    /// without verdicts) as warnings instead of failing.
+    #[arg(long)]
+    pub allow_incomplete: bool,
     #[command(flatten)]
     pub data: DataDirArg,
 }
@@ -28,11 +32,15 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<()> {
         crate::audit::rerun(&golden, &args.source, &args.data.resolve())?;
     }
     let now = crate::audit::golden::collect(&args.source)?;
-    let report = crate::audit::audit(&golden, &now, args.partial);
+    let options = crate::audit::AuditOptions {
+        partial: args.partial,
+        allow_incomplete: args.allow_incomplete,
+    };
+    let report = crate::audit::audit(&golden, &now, options);
     out!("{}", crate::audit::render(&report));
     if !report.passed() {
         anyhow::bail!(
-            "{} differs from the golden file {} (table above)",
+            "{} differs from the golden file {}, or the audit could not cover it (above)",
             args.source.display(),
             args.golden.display()
         );

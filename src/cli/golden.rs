@@ -37,7 +37,7 @@ pub fn run(args: GoldenArgs) -> anyhow::Result<()> {
         out!(
             "\n{} {}, seeds {:?}:",
             group.dataset,
-            group.dataset.class_names()[group.normal_class as usize],
+            group.dataset.class_label(group.normal_class),
             group.seeds
         );
         for claim in &group.claims {

@@ -131,6 +131,29 @@ impl DatasetKind {
         }
     }
 
+    /// The name of `class`, or a label saying it is none of this dataset's classes (for messages
+    /// about values read from files, which may be out of range).
+    pub fn class_label(self, class: u8) -> String {
+        self.class_names().get(class as usize).map_or_else(
+            || format!("class {class} (not a {self} class)"),
+            |name| name.to_string(),
+        )
+    }
+
+    /// `Ok` when `class` is one of this dataset's classes; else a message naming `field` and the
+    /// valid range (for checking a value read from a file).
+    pub fn check_class(self, class: u8, field: &str) -> Result<(), String> {
+        let n = self.class_names().len();
+        if (class as usize) < n {
+            Ok(())
+        } else {
+            Err(format!(
+                "{field} is {class}, but {self} has classes 0..{} only",
+                n - 1
+            ))
+        }
+    }
+
     /// The paper's normal class: digit 1 for MNIST, dog for CIFAR-10.
     pub fn paper_normal_class(self) -> u8 {
         match self {

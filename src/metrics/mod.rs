@@ -160,3 +160,13 @@ pub(crate) fn validate_confidence(confidence: f64) -> Result<(), MetricsError> {
 pub fn f64_or_nan<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
     Ok(<Option<f64> as serde::Deserialize>::deserialize(deserializer)?.unwrap_or(f64::NAN))
 }
+
+/// `Ok` when `value` is a probability-scale metric (ROC-AUC, AP) in [0, 1], or NaN (undefined); else
+/// a message naming `field` (for checking a value read from a file).
+pub fn check_unit_interval(value: f64, field: &str) -> Result<(), String> {
+    if value.is_nan() || (0.0..=1.0).contains(&value) {
+        Ok(())
+    } else {
+        Err(format!("{field} is {value}, outside [0, 1]"))
+    }
+}

@@ -5,6 +5,7 @@
 
 use std::fmt::Write;
 
+use crate::metrics::check_unit_interval;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
@@ -93,11 +94,8 @@ impl ScoreTableResults {
         let mut classes: Vec<Option<u8>> = record.summary.iter().map(|r| r.class).collect();
         classes.sort_by_key(|c| c.map_or(u8::MAX, |c| c));
         classes.dedup();
-        let class_name = |c: Option<u8>| {
-            c.map_or("all others".to_string(), |c| {
-                config.dataset.class_names()[c as usize].to_string()
-            })
-        };
+        let class_name =
+            |c: Option<u8>| c.map_or("all others".to_string(), |c| config.dataset.class_label(c));
         let mut columns = Vec::new();
         let mut claims = Vec::new();
         for summary in &scoring.per_score {
@@ -321,6 +319,10 @@ pub fn render_value(value: &serde_json::Value) -> Result<String> {
                 c.roc_auc.len(),
                 results.classes.len()
             );
+        }
+        for (i, v) in c.roc_auc.iter().enumerate() {
+            check_unit_interval(*v, &format!("{} {} ROC-AUC {i}", c.model, c.score))
+                .map_err(anyhow::Error::msg)?;
         }
     }
     Ok(render(&results))

@@ -34,7 +34,7 @@ fn roc_tables(record: &RunRecord, scoring: &RunScoring) -> String {
         classes.dedup();
         for class in classes {
             let name = class.map_or("all others".to_string(), |c| {
-                record.config.dataset.class_names()[c as usize].to_string()
+                record.config.dataset.class_label(c)
             });
             let mut line = format!("{name:<12}");
             for kind in &summary.models {

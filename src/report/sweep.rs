@@ -221,6 +221,7 @@ pub fn headline_markdown(summary: &Summary) -> String {
 pub fn render_value(value: &serde_json::Value) -> anyhow::Result<String> {
     let summary: Summary =
         serde_json::from_value(value.clone()).context("not a sweep summary.json")?;
+    summary.check_ranges().map_err(anyhow::Error::msg)?;
     Ok(headline_markdown(&summary))
 }
 

@@ -42,9 +42,7 @@ fn metric_table(
     classes.sort_by_key(|c| c.map_or(u8::MAX, |c| c));
     classes.dedup();
     for class in classes {
-        let name = class.map_or("all others".to_string(), |c| {
-            config.dataset.class_names()[c as usize].to_string()
-        });
+        let name = class.map_or("all others".to_string(), |c| config.dataset.class_label(c));
         let mut line = format!("{name:<12}");
         for kind in kinds {
             let row = record
@@ -144,7 +142,7 @@ pub fn render(record: &RunRecord) -> String {
         "{} (data variant: {}), normal class {} — {table_name}; {} epochs, seeds {:?}, device {}, {} threads",
         config.dataset,
         record.data.variant,
-        config.dataset.class_names()[config.normal_class as usize],
+        config.dataset.class_label(config.normal_class),
         config.train.epochs,
         config.seeds,
         record.device,

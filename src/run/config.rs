@@ -111,6 +111,15 @@ impl ExperimentConfig {
         setup
     }
 
+    /// Every setting that differs from `other`'s, as `config.path old -> new`.
+    pub fn differences(&self, other: &ExperimentConfig) -> Vec<String> {
+        let a = serde_json::to_value(self).unwrap_or_default();
+        let b = serde_json::to_value(other).unwrap_or_default();
+        let mut differing = Vec::new();
+        diff_paths("config", &a, &b, &mut differing);
+        differing
+    }
+
     /// The choices scoring reads.
     pub fn evaluation(&self) -> EvaluationSettings<'_> {
         EvaluationSettings {
@@ -218,5 +227,23 @@ impl TrainingChoices {
         }
         config.validate()?;
         Ok(config)
+    }
+}
+
+fn diff_paths(at: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut Vec<String>) {
+    match (a, b) {
+        (serde_json::Value::Object(x), serde_json::Value::Object(y)) => {
+            for key in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
+                let null = serde_json::Value::Null;
+                diff_paths(
+                    &format!("{at}.{key}"),
+                    x.get(key).unwrap_or(&null),
+                    y.get(key).unwrap_or(&null),
+                    out,
+                );
+            }
+        }
+        _ if a != b => out.push(format!("{at} {a} -> {b}")),
+        _ => {}
     }
 }

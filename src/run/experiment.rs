@@ -192,12 +192,41 @@ pub fn paired_tests(
     )
 }
 
+/// `--resume` continues the run in `out_dir`, never another one: a record there whose experiment
+/// (everything but its models, seeds and thread count) differs is refused, naming the difference.
+fn refuse_another_experiment(config: &ExperimentConfig, out_dir: &Path) -> anyhow::Result<()> {
+    let path = out_dir.join(layout::RECORD);
+    if !path.is_file() {
+        return Ok(());
+    }
+    let earlier =
+        record::read_record(&path, record::Completeness::WarnIfIncomplete).with_context(|| {
+            format!(
+                "--resume: reading the earlier run's record {}",
+                path.display()
+            )
+        })?;
+    let differences = earlier.config.setup().differences(&config.setup());
+    if !differences.is_empty() {
+        bail!(
+            "--resume: {} holds a run of another experiment ({}); resume it with its own \
+             settings, pass --force to replace it, or choose another --out",
+            out_dir.display(),
+            differences.join(", ")
+        );
+    }
+    Ok(())
+}
+
 /// Runs the experiment, writing `record.json` in `out_dir` after every finished model (so an
 /// interrupted run keeps what it finished; `complete` is false until the end).
 pub fn run(config: &ExperimentConfig, options: &RunOptions) -> anyhow::Result<Outcome> {
     config.validate()?;
     let started = Instant::now();
     let _lock = DirLock::acquire(options.out_dir)?;
+    if options.resume {
+        refuse_another_experiment(config, options.out_dir)?;
+    }
     run_dir::prepare(options.out_dir, options.resume, options.force)?;
     if let Some(threads) = config.train.threads {
         tch::set_num_threads(threads);

@@ -16,6 +16,7 @@ use super::environment::Environment;
 use super::step_cost::StepCosts;
 use crate::claims::ClaimVerdict;
 use crate::data::Provenance;
+use crate::metrics::check_unit_interval;
 use crate::metrics::class_rows::{ClassMetrics, PairedComparison, SummaryRow};
 use crate::model::ModelKind;
 use crate::score::evaluate::ScoringReport;
@@ -156,7 +157,46 @@ pub fn parse_record(text: &str) -> anyhow::Result<RunRecord> {
     if version == UNVERSIONED_SCHEMA {
         upgrade_from_v1(&mut record);
     }
+    record.check_ranges().map_err(anyhow::Error::msg)?;
     Ok(record)
+}
+
+impl RunRecord {
+    /// Every class index in range for the record's dataset and every ROC-AUC and AP in [0, 1] (or
+    /// undefined): values a reader indexes with or renders.
+    fn check_ranges(&self) -> Result<(), String> {
+        let dataset = self.config.dataset;
+        dataset.check_class(self.config.normal_class, "config.normal_class")?;
+        let rows = |at: &str, per_class: &[ClassMetrics]| -> Result<(), String> {
+            for (j, row) in per_class.iter().enumerate() {
+                if let Some(class) = row.class {
+                    dataset.check_class(class, &format!("{at}[{j}].class"))?;
+                }
+                check_unit_interval(row.metrics.roc_auc, &format!("{at}[{j}].metrics.roc_auc"))?;
+                check_unit_interval(
+                    row.metrics.average_precision,
+                    &format!("{at}[{j}].metrics.average_precision"),
+                )?;
+            }
+            Ok(())
+        };
+        for (i, run) in self.runs.iter().enumerate() {
+            rows(&format!("runs[{i}].per_class"), &run.per_class)?;
+            rows(
+                &format!("runs[{i}].all_others"),
+                std::slice::from_ref(&run.all_others),
+            )?;
+        }
+        for (i, row) in self.summary.iter().enumerate() {
+            if let Some(class) = row.class {
+                dataset.check_class(class, &format!("summary[{i}].class"))?;
+            }
+        }
+        for (i, test) in self.paired_tests.iter().enumerate() {
+            dataset.check_class(test.class, &format!("paired_tests[{i}].class"))?;
+        }
+        Ok(())
+    }
 }
 
 /// Version 1 ran its paired tests on the first seed only. The record keeps `schema_version: 1`, so

@@ -14,7 +14,7 @@ use crate::data::DatasetKind;
 use crate::metrics::over_seeds::{
     holm_adjusted, paired_t_test, PairedSeedTest, SeedSummary, CONFIDENCE, SIGNIFICANCE,
 };
-use crate::metrics::{average_precision, roc_auc};
+use crate::metrics::{average_precision, check_unit_interval, roc_auc};
 use crate::model::ModelKind;
 
 use super::cell::{self, CellScores};
@@ -123,6 +123,39 @@ pub struct Summary {
     pub best: Vec<BestModel>,
     pub missing: Vec<MissingCell>,
     pub cells: Vec<CellMetrics>,
+}
+
+impl Summary {
+    /// Counts that can be true (finished ≤ planned), class indices in range and metrics in
+    /// [0, 1]: what a renderer of a `summary.json` read from disk relies on.
+    pub fn check_ranges(&self) -> Result<(), String> {
+        if self.finished_cells > self.planned_cells {
+            return Err(format!(
+                "finished_cells is {}, more than planned_cells {}",
+                self.finished_cells, self.planned_cells
+            ));
+        }
+        for (i, e) in self.entries.iter().enumerate() {
+            let at = format!("entries[{i}]");
+            e.dataset
+                .check_class(e.normal_class, &format!("{at}.normal_class"))?;
+            check_unit_interval(e.roc_auc.mean, &format!("{at}.roc_auc.mean"))?;
+            check_unit_interval(
+                e.average_precision.mean,
+                &format!("{at}.average_precision.mean"),
+            )?;
+            for (class, auc) in &e.per_class_roc_auc {
+                e.dataset
+                    .check_class(*class, &format!("{at}.per_class_roc_auc key"))?;
+                check_unit_interval(auc.mean, &format!("{at}.per_class_roc_auc[{class}].mean"))?;
+            }
+        }
+        for (i, b) in self.best.iter().enumerate() {
+            b.dataset
+                .check_class(b.normal_class, &format!("best[{i}].normal_class"))?;
+        }
+        Ok(())
+    }
 }
 
 /// Summarises finished cells (pure: no files).

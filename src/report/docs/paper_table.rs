@@ -2,6 +2,7 @@
 //! ([`PaperTableResults`], committed as `results/paper/<dataset>.json` by `aerepro docs extract`),
 //! and their Markdown (ours, the paper's value in parentheses).
 
+use crate::metrics::check_unit_interval;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
@@ -225,6 +226,16 @@ pub fn render_value(value: &serde_json::Value) -> Result<String> {
                 row.roc_auc.len(),
                 row.average_precision.len()
             );
+        }
+        if let Some(class) = row.class {
+            results
+                .dataset
+                .check_class(class, &format!("row {}: class", row.name))
+                .map_err(anyhow::Error::msg)?;
+        }
+        for (i, v) in row.roc_auc.iter().chain(&row.average_precision).enumerate() {
+            check_unit_interval(*v, &format!("row {}: value {i}", row.name))
+                .map_err(anyhow::Error::msg)?;
         }
     }
     Ok(render(&results))
