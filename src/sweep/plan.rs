@@ -216,7 +216,7 @@ pub fn cell_id(config: &Value) -> String {
 /// The classes of `selection` for `dataset`: `all` puts the paper's normal class first, so that the
 /// paper's own cells finish first; a list keeps its order.
 fn normal_classes(dataset: DatasetKind, selection: &ClassSelection) -> anyhow::Result<Vec<u8>> {
-    let mut classes = match selection {
+    let classes = match selection {
         ClassSelection::All(_) => {
             let paper = dataset.paper_normal_class();
             let mut all = vec![paper];
@@ -231,12 +231,11 @@ fn normal_classes(dataset: DatasetKind, selection: &ClassSelection) -> anyhow::R
             })
             .collect::<Result<Vec<_>, _>>()?,
     };
-    let mut seen = Vec::new();
-    classes.retain(|c| {
-        let new = !seen.contains(c);
-        seen.push(*c);
-        new
-    });
+    let names: Vec<&str> = classes
+        .iter()
+        .map(|c| dataset.class_names()[*c as usize])
+        .collect();
+    refuse_repeats(&format!("{dataset} normal class"), &names)?;
     Ok(classes)
 }
 
@@ -253,8 +252,10 @@ pub fn expand(spec: &SweepSpec) -> anyhow::Result<Plan> {
     if seeds.is_empty() {
         bail!("no seeds given (--seeds N for 0..N, or a list)");
     }
-    let mut models = spec.models.clone();
-    models.dedup();
+    refuse_repeats("seed", &seeds)?;
+    refuse_repeats("model", &spec.models)?;
+    refuse_repeats("dataset", &spec.datasets)?;
+    let models = spec.models.clone();
     let per_dataset = spec
         .datasets
         .iter()
@@ -295,6 +296,27 @@ pub fn expand(spec: &SweepSpec) -> anyhow::Result<Plan> {
         spec: spec.clone(),
         cells,
     })
+}
+
+/// A grid with a value twice would plan the same cell twice and count one training as two seeds.
+fn refuse_repeats<T: PartialEq + std::fmt::Display>(
+    what: &str,
+    values: &[T],
+) -> anyhow::Result<()> {
+    let repeated: Vec<String> = values
+        .iter()
+        .enumerate()
+        .filter(|(i, v)| values[..*i].contains(v))
+        .map(|(_, v)| v.to_string())
+        .collect();
+    if !repeated.is_empty() {
+        bail!(
+            "{what} {} given more than once: each cell must be planned once (a repeated {what} \
+             would count one training twice)",
+            repeated.join(", ")
+        );
+    }
+    Ok(())
 }
 
 pub fn plan_path(dir: &Path) -> PathBuf {
@@ -414,6 +436,38 @@ mod tests {
         plan.cells[2].config["train"]["epochs"] = Value::from(99);
         let err = plan.cells[2].experiment_config().unwrap_err().to_string();
         assert!(err.contains("cell 2") && err.contains("edited"), "{err}");
+    }
+
+    #[test]
+    fn a_value_given_twice_is_refused_naming_it() {
+        let err = expand(&spec("1", "0,1,0")).unwrap_err().to_string();
+        assert!(err.contains("seed 0 given more than once"), "{err}");
+        let err = expand(&spec("1,1", "1")).unwrap_err().to_string();
+        assert!(err.contains("normal class 1 given more than once"), "{err}");
+        let mut twice = spec("1", "1");
+        twice.models = vec![ModelKind::Cae, ModelKind::Vae, ModelKind::Cae];
+        let err = expand(&twice).unwrap_err().to_string();
+        assert!(err.contains("model CAE given more than once"), "{err}");
+        twice = spec("1", "1");
+        twice.datasets.push(DatasetKind::Mnist);
+        let err = expand(&twice).unwrap_err().to_string();
+        assert!(err.contains("given more than once"), "{err}");
+    }
+
+    #[test]
+    fn a_relabelled_cell_is_refused_naming_the_cell() {
+        let plan = expand(&spec("1", "1")).unwrap();
+        for relabel in [
+            |c: &mut Cell| c.normal_class = 2,
+            |c: &mut Cell| c.dataset = DatasetKind::Cifar10,
+            |c: &mut Cell| c.seed = 7,
+            |c: &mut Cell| c.model = ModelKind::Aae,
+        ] {
+            let mut cell = plan.cells[0].clone();
+            relabel(&mut cell);
+            let err = cell.experiment_config().unwrap_err().to_string();
+            assert!(err.contains("cell 0") && err.contains("edited"), "{err}");
+        }
     }
 
     #[test]
