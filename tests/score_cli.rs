@@ -9,7 +9,7 @@ use std::process::Command;
 use aerepro::data::{mnist, DatasetKind};
 use aerepro::model::ModelKind;
 use aerepro::score::evaluate::ThresholdSource;
-use aerepro::score::sidecar::{self, ScoringSidecar, SidecarThreshold};
+use aerepro::score::sidecar::{self, Binding, ModelIdentity, ScoringSidecar, SidecarThreshold};
 use aerepro::score::{fit, model_outputs, threshold, ScoreKind};
 use aerepro::store::checkpoint;
 use aerepro::train::{train_model, TrainConfig, VaeLoss};
@@ -86,9 +86,29 @@ fn saved_model(dir: &Path) -> std::path::PathBuf {
         normal_class: 1,
         fit,
         thresholds,
+        binding: None,
+        digest: None,
     };
-    sidecar::save(&weights, &side).unwrap();
+    sidecar::save(&weights, &side, binding_of(&weights)).unwrap();
     weights
+}
+
+fn binding_of(weights: &Path) -> Binding {
+    let committed = checkpoint::verify(weights).unwrap();
+    Binding {
+        seed: committed.report.config.seed,
+        weights_sha256: committed.weights_sha256,
+    }
+}
+
+fn identity_of(weights: &Path) -> ModelIdentity {
+    let committed = checkpoint::verify(weights).unwrap();
+    ModelIdentity {
+        kind: committed.report.kind,
+        dataset: committed.report.dataset,
+        seed: committed.report.config.seed,
+        weights_sha256: committed.weights_sha256,
+    }
 }
 
 fn write_png(path: &Path, pixels: &[u8], width: u32) {
@@ -139,7 +159,7 @@ fn scores_png_files_like_the_library_and_writes_pictures() {
 
     let loaded = checkpoint::load(&weights, Device::Cpu).unwrap();
     let expected = model_outputs(&loaded.model, &as_tensor(&pixels[..3 * 784]), 8).unwrap();
-    let side = sidecar::load(&weights).unwrap();
+    let side = sidecar::load(&weights, &identity_of(&weights)).unwrap();
     let mse_threshold = side.threshold(ScoreKind::Mse).unwrap().threshold;
     for (i, name) in names.iter().enumerate() {
         let line = stdout
@@ -380,4 +400,85 @@ fn reproduce_records_every_score_and_a_held_out_threshold() {
     assert!(pictures
         .join("test_batch-10-per-class-0.vae.error.png")
         .is_file());
+}
+
+fn score_one(checkpoint: &Path, image: &Path, out: &Path) -> std::process::Output {
+    aerepro(&[
+        "score",
+        "--checkpoint",
+        checkpoint.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--device",
+        "cpu",
+        image.to_str().unwrap(),
+    ])
+}
+
+/// The scoring sidecar is bound to its weights: an edited threshold, a sidecar of another model
+/// beside the weights, and a sidecar of another seed are refused, naming the file and what differs.
+#[test]
+fn an_edited_or_swapped_scoring_sidecar_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let weights = saved_model(dir.path());
+    let image = dir.path().join("digit.png");
+    write_png(&image, &fixture_images()[..784], 28);
+    let out = dir.path().join("out");
+    assert!(score_one(&weights, &image, &out).status.success());
+
+    let side_path = sidecar::path_for(&weights);
+    let original = std::fs::read_to_string(&side_path).unwrap();
+    let mut edited: serde_json::Value = serde_json::from_str(&original).unwrap();
+    edited["thresholds"][0]["threshold"] = serde_json::json!(0.9);
+    std::fs::write(&side_path, edited.to_string()).unwrap();
+    let output = score_one(&weights, &image, &out);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "an edited threshold was used");
+    assert!(stderr.contains("was edited"), "{stderr}");
+
+    let mut other: ScoringSidecar = serde_json::from_str(&original).unwrap();
+    let mut binding = other.binding.clone().unwrap();
+    binding.weights_sha256 = "0".repeat(64);
+    other.digest = None;
+    sidecar::save(&weights, &other, binding).unwrap();
+    let output = score_one(&weights, &image, &out);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success(),
+        "a sidecar of other weights was used"
+    );
+    assert!(
+        stderr.contains("belongs to another model") && stderr.contains("weights sha256"),
+        "{stderr}"
+    );
+
+    let mut binding = binding_of(&weights);
+    binding.seed += 1;
+    sidecar::save(&weights, &other, binding).unwrap();
+    let stderr = String::from_utf8_lossy(&score_one(&weights, &image, &out).stderr).into_owned();
+    assert!(stderr.contains("seed 1 (the checkpoint: 0)"), "{stderr}");
+}
+
+/// A temporary weights file left by a killed save is not a checkpoint; pictures are named by model
+/// and seed.
+#[test]
+fn a_leftover_partial_file_is_ignored_and_pictures_name_model_and_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let weights = saved_model(dir.path());
+    std::fs::write(
+        weights.with_file_name(".partial-x1y2.safetensors"),
+        b"half a file",
+    )
+    .unwrap();
+    let image = dir.path().join("digit.png");
+    write_png(&image, &fixture_images()[..784], 28);
+    let out = dir.path().join("out");
+    let output = score_one(dir.path(), &image, &out);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(out.join("digit.cae-seed0.recon.png").is_file());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("CAE-s0"));
 }

@@ -16,6 +16,7 @@ use crate::data::{self, NormalClassSplit, Provenance};
 use crate::metrics::class_rows::{self, PairedComparison};
 use crate::model::ModelKind;
 use crate::score::evaluate::{self as scoring};
+use crate::score::sidecar::{self, Binding};
 use crate::score::{ScoringData, TestScores};
 use crate::store::atomic::write_json_atomic;
 use crate::store::checkpoint;
@@ -144,7 +145,11 @@ fn run_model(
     for note in &evaluated.report.skipped {
         eprintln!("note: {note}");
     }
-    crate::score::sidecar::save(&path, &evaluated.sidecar)
+    let binding = Binding {
+        seed,
+        weights_sha256: checkpoint::verify(&path)?.weights_sha256,
+    };
+    sidecar::save(&path, &evaluated.sidecar, binding)
         .with_context(|| format!("saving the scoring sidecar of {}", path.display()))?;
     let mse = evaluated.mse;
     let run = ModelRun {

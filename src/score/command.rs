@@ -30,6 +30,7 @@ pub struct ScoreRequest {
 pub struct ImageScore {
     pub image: String,
     pub model: ModelKind,
+    pub seed: u64,
     pub checkpoint: PathBuf,
     pub score: ScoreKind,
     pub value: f64,
@@ -44,9 +45,14 @@ pub struct ScoreOutput {
     pub written: Vec<PathBuf>,
 }
 
+/// A committed weights file: not a temporary one of an interrupted save.
 fn is_weights(path: &Path) -> bool {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-    name.is_some_and(|n| n.ends_with(".safetensors") && !n.ends_with(".tmp.safetensors"))
+    name.is_some_and(|n| {
+        n.ends_with(".safetensors")
+            && !n.ends_with(".tmp.safetensors")
+            && !n.starts_with(crate::store::atomic::PARTIAL_PREFIX)
+    })
 }
 
 /// The checkpoint files `path` names: itself, or those in it or in its `checkpoints/`.
@@ -116,7 +122,14 @@ pub fn run(request: &ScoreRequest) -> anyhow::Result<ScoreOutput> {
         }
         used += 1;
         let dataset = loaded.model.dataset;
-        let side = match sidecar::load(&path) {
+        let seed = loaded.sidecar.report.config.seed;
+        let identity = sidecar::ModelIdentity {
+            kind,
+            dataset,
+            seed,
+            weights_sha256: loaded.sidecar.weights_sha256.clone(),
+        };
+        let side = match sidecar::load(&path, &identity) {
             Ok(side) => Some(side),
             Err(e) if request.scores.iter().all(|s| *s == ScoreKind::Mse) => {
                 output.notes.push(format!("{kind}: no thresholds ({e:#})"));
@@ -170,6 +183,7 @@ pub fn run(request: &ScoreRequest) -> anyhow::Result<ScoreOutput> {
                 output.rows.push(ImageScore {
                     image: name.clone(),
                     model: kind,
+                    seed,
                     checkpoint: path.clone(),
                     score,
                     value,
@@ -180,7 +194,7 @@ pub fn run(request: &ScoreRequest) -> anyhow::Result<ScoreOutput> {
         }
         output.written.extend(write_pictures(
             &request.out,
-            kind,
+            &format!("{}-seed{seed}", kind.slug()),
             &names,
             &reconstruct(&loaded.model, &tensor, request.batch)?,
             &error_maps(&loaded.model, &tensor, request.batch)?,
@@ -196,11 +210,11 @@ pub fn run(request: &ScoreRequest) -> anyhow::Result<ScoreOutput> {
     Ok(output)
 }
 
-/// Writes `<name>.<model>.recon.png` and `<name>.<model>.error.png` (the squared error averaged
-/// over channels, scaled so that the largest error among these images is white).
+/// Writes `<name>.<model>-seed<s>.recon.png` and `<name>.<model>-seed<s>.error.png` (the squared
+/// error averaged over channels, scaled so that the largest error among these images is white).
 fn write_pictures(
     out: &Path,
-    kind: ModelKind,
+    model: &str,
     names: &[String],
     recon: &Tensor,
     errors: &Tensor,
@@ -214,11 +228,10 @@ fn write_pictures(
     let error_bytes = tensor_bytes(&(per_pixel / max))?;
     let mut written = Vec::new();
     for (i, name) in names.iter().enumerate() {
-        let slug = kind.slug();
-        let recon_path = out.join(format!("{name}.{slug}.recon.png"));
+        let recon_path = out.join(format!("{name}.{model}.recon.png"));
         let image = &recon_bytes[i * c * h * w..(i + 1) * c * h * w];
         crate::store::atomic::write_atomic(&recon_path, &complexity::png_bytes(image, c, h, w)?)?;
-        let error_path = out.join(format!("{name}.{slug}.error.png"));
+        let error_path = out.join(format!("{name}.{model}.error.png"));
         let map = &error_bytes[i * h * w..(i + 1) * h * w];
         crate::store::atomic::write_atomic(&error_path, &complexity::png_bytes(map, 1, h, w)?)?;
         written.push(recon_path);
@@ -232,15 +245,15 @@ pub fn render(output: &ScoreOutput) -> String {
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "{:<24} {:<4} {:<20} {:>12} {:>12} anomaly",
+        "{:<24} {:<8} {:<20} {:>12} {:>12} anomaly",
         "image", "model", "score", "value", "threshold"
     );
     for row in &output.rows {
         let _ = writeln!(
             text,
-            "{:<24} {:<4} {:<20} {:>12.6} {:>12} {}",
+            "{:<24} {:<8} {:<20} {:>12.6} {:>12} {}",
             row.image,
-            row.model.to_string(),
+            format!("{}-s{}", row.model, row.seed),
             row.score.to_string(),
             row.value,
             row.threshold.map_or("-".to_string(), |t| format!("{t:.6}")),

@@ -298,6 +298,8 @@ pub fn evaluate(
             normal_class: split.normal_class,
             fit,
             thresholds,
+            binding: None,
+            digest: None,
         },
     })
 }
