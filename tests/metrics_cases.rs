@@ -195,6 +195,9 @@ fn csv_errors_name_the_line() {
     assert_eq!(line, 3);
     assert!(message.contains("neither 0 nor 1"), "{message}");
     assert_eq!(csv_error_line("score,label\n0.5,1\n0.3\n", "1").0, 3);
+    let (line, message) = csv_error_line("score,label,score\n0.5,1,0.1\n", "1");
+    assert_eq!(line, 1);
+    assert!(message.contains("`score` 2 times"), "{message}");
     assert!(matches!(
         parse_scores_csv("score,label\n".as_bytes(), "1"),
         Err(MetricsError::Empty)

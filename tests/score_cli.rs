@@ -182,7 +182,7 @@ fn scores_png_files_like_the_library_and_writes_pictures() {
             "{stdout}"
         );
         for kind in ["recon", "error"] {
-            let picture = image::open(out.join(format!("{name}.cae.{kind}.png"))).unwrap();
+            let picture = image::open(out.join(format!("{name}.cae-seed0.{kind}.png"))).unwrap();
             assert_eq!((picture.width(), picture.height()), (28, 28));
         }
     }

@@ -75,10 +75,10 @@ pub struct CellArgs {
 pub struct RunArgs {
     pub dir: PathBuf,
     /// Cells run at once (processes).
-    #[arg(long, default_value_t = DEFAULT_JOBS)]
+    #[arg(long, default_value_t = DEFAULT_JOBS, value_parser = at_least_one::<usize>)]
     pub jobs: usize,
     /// libtorch CPU threads per process.
-    #[arg(long, default_value_t = DEFAULT_THREADS_PER_JOB)]
+    #[arg(long, default_value_t = DEFAULT_THREADS_PER_JOB, value_parser = at_least_one::<i32>)]
     pub threads_per_job: i32,
     #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
     pub device: DeviceChoice,
@@ -108,6 +108,16 @@ pub struct SlurmArgs {
     pub submit: bool,
     #[command(flatten)]
     pub data: DataDirArg,
+}
+
+/// A count that must be at least 1 (0 jobs or 0 threads would run nothing, or fail every cell).
+fn at_least_one<T: std::str::FromStr + PartialOrd + From<u8>>(given: &str) -> Result<T, String> {
+    match given.parse::<T>() {
+        Ok(n) if n >= T::from(1) => Ok(n),
+        _ => Err(format!(
+            "expected a whole number of at least 1, got '{given}'"
+        )),
+    }
 }
 
 fn env_index() -> anyhow::Result<usize> {

@@ -73,6 +73,18 @@ pub fn parse_scores_csv(
         .trim(csv::Trim::All)
         .from_reader(reader);
     let header = csv_reader.headers().map_err(from_csv_crate)?.clone();
+    for name in ["score", "label"] {
+        let count = header
+            .iter()
+            .filter(|field| field.eq_ignore_ascii_case(name))
+            .count();
+        if count > 1 {
+            return Err(csv_error(
+                1,
+                format!("the header names the column `{name}` {count} times; which one is meant?"),
+            ));
+        }
+    }
     let column = |name: &str| {
         header
             .iter()

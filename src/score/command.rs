@@ -131,7 +131,10 @@ pub fn run(request: &ScoreRequest) -> anyhow::Result<ScoreOutput> {
         };
         let side = match sidecar::load(&path, &identity) {
             Ok(side) => Some(side),
-            Err(e) if request.scores.iter().all(|s| *s == ScoreKind::Mse) => {
+            Err(e)
+                if !sidecar::path_for(&path).exists()
+                    && request.scores.iter().all(|s| *s == ScoreKind::Mse) =>
+            {
                 output.notes.push(format!("{kind}: no thresholds ({e:#})"));
                 None
             }

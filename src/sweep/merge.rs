@@ -16,6 +16,7 @@ use crate::metrics::over_seeds::{
 };
 use crate::metrics::{average_precision, check_unit_interval, roc_auc};
 use crate::model::ModelKind;
+use crate::run::record::RunRecord;
 
 use super::cell::{self, CellScores};
 use super::plan::{self, Cell};
@@ -283,13 +284,15 @@ pub fn merge(dir: &Path) -> anyhow::Result<Summary> {
     let mut cells = Vec::new();
     let mut missing = Vec::new();
     let mut threads = Vec::new();
+    let mut records = Vec::new();
     for c in &plan.cells {
         c.experiment_config()?;
         match cell::verify(dir, c) {
             Ok(marker) => {
-                let (_, scores) = cell::read_verified(dir, c)?;
+                let (record, scores) = cell::read_verified(dir, c)?;
                 cells.push(cell_metrics(c, &scores)?);
                 threads.extend(marker.threads);
+                records.push((cell::cell_dir(dir, c), record));
             }
             Err(_) => missing.push(MissingCell {
                 index: c.index,
@@ -306,6 +309,8 @@ pub fn merge(dir: &Path) -> anyhow::Result<Summary> {
             dir.display()
         );
     }
+    let paths: Vec<(&Path, &RunRecord)> = records.iter().map(|(p, r)| (p.as_path(), r)).collect();
+    super::source::check_same_data(&paths)?;
     threads.sort();
     threads.dedup();
     let mut summary = summarize(&plan, cells, missing);

@@ -118,7 +118,40 @@ fn sweep(dir: &Path) -> anyhow::Result<Vec<Source>> {
     if found.is_empty() {
         bail!("sweep directory {} has no finished cell", dir.display());
     }
+    let records: Vec<(&Path, &RunRecord)> = found
+        .iter()
+        .map(|s| (s.path.as_path(), &s.record))
+        .collect();
+    check_same_data(&records)?;
     Ok(found)
+}
+
+/// Results of one dataset must come from the same data files: cells trained on other bytes (a
+/// rebuilt or swapped dataset) are not seeds of one experiment.
+pub fn check_same_data(records: &[(&Path, &RunRecord)]) -> anyhow::Result<()> {
+    let fingerprint =
+        |r: &RunRecord| -> Vec<String> { r.data.files.iter().map(|f| f.sha256.clone()).collect() };
+    for (i, (path, record)) in records.iter().enumerate() {
+        let earlier = records[..i]
+            .iter()
+            .find(|(_, r)| r.config.dataset == record.config.dataset);
+        if let Some((first, other)) = earlier {
+            if fingerprint(other) != fingerprint(record)
+                || other.data.variant != record.data.variant
+            {
+                bail!(
+                    "{} and {} were computed from different {} data files ({} vs {}): not one \
+                     experiment's results",
+                    first.display(),
+                    path.display(),
+                    record.config.dataset,
+                    other.data.variant,
+                    record.data.variant
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Cell directories under `dir/cells/` whose id is not in `plan`.

@@ -158,6 +158,7 @@ mod tests {
                 .as_f64()
                 .unwrap();
             second["runs"][i]["train"]["total_seconds"] = json!(s * 3.0);
+            second["runs"][i]["seed"] = json!(1);
         }
         let one = rows_of(std::slice::from_ref(&first)).unwrap();
         let two = rows_of(&[first, second]).unwrap();
@@ -167,6 +168,22 @@ mod tests {
                 (row(&two, kind).train_seconds - 2.0 * row(&one, kind).train_seconds).abs() < 1e-9
             );
         }
+    }
+
+    #[test]
+    fn one_run_twice_or_two_normal_classes_are_refused() {
+        let err = rows_of(&[fixture(), fixture()]).unwrap_err().to_string();
+        assert!(err.contains("counted twice"), "{err}");
+        let mut other = fixture();
+        other["config"]["normal_class"] = json!(7);
+        for i in 0..3 {
+            other["runs"][i]["seed"] = json!(1);
+        }
+        let err = rows_of(&[fixture(), other]).unwrap_err().to_string();
+        assert!(
+            err.contains("normal class 7") && err.contains("normal class"),
+            "{err}"
+        );
     }
 
     #[test]

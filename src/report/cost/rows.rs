@@ -58,8 +58,32 @@ pub fn cost_rows(records: &[(String, RunRecord)]) -> Result<Vec<CostRow>> {
         };
         &mut rows[i].1
     }
+    let mut normal_of: Vec<(DatasetKind, u8, &str)> = Vec::new();
+    let mut seen: Vec<((DatasetKind, ModelKind, u64), &str)> = Vec::new();
     for (label, record) in records {
         let dataset = record.config.dataset;
+        let normal = record.config.normal_class;
+        match normal_of.iter().find(|(d, _, _)| *d == dataset) {
+            Some((_, other, first)) if *other != normal => bail!(
+                "{label} has {dataset} normal class {}, but {first} has {}: a cost row averages \
+                 one experiment's seeds; report the normal classes separately",
+                dataset.class_label(normal),
+                dataset.class_label(*other)
+            ),
+            Some(_) => {}
+            None => normal_of.push((dataset, normal, label)),
+        }
+        for run in &record.runs {
+            let key = (dataset, run.kind, run.seed);
+            if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+                bail!(
+                    "{dataset} {} seed {} is in both {first} and {label}: it would be counted twice",
+                    run.kind,
+                    run.seed
+                );
+            }
+            seen.push((key, label));
+        }
         for (i, run) in record.runs.iter().enumerate() {
             let seconds = positive_finite(run.train.total_seconds, || {
                 format!(
