@@ -1,31 +1,8 @@
 //! The `aerepro` binary end to end: bad arguments get clear errors; a tiny real `reproduce` writes its
 //! record, table and figures, and `--resume` reuses the checkpoint.
-use std::process::{Command, Output};
-
 mod common;
 
-fn aerepro(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aerepro"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("running aerepro")
-}
-
-fn stderr_of(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn fails_with(args: &[&str], message: &str) {
-    let output = aerepro(args);
-    assert!(!output.status.success(), "{args:?} should fail");
-    let stderr = stderr_of(&output);
-    assert!(
-        stderr.contains(message),
-        "{args:?}: expected '{message}' in:\n{stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "{stderr}");
-}
+use common::{aerepro, fails_with, stderr_of};
 
 #[test]
 fn bad_arguments_are_named() {
