@@ -62,6 +62,21 @@ fn missing_data_dir_says_how_to_get_the_data() {
     );
 }
 
+/// `make reproduce` leaves a finished run in the repository's `runs/mnist`, and the test above, whose
+/// `reproduce` has the default `--out runs/mnist`, used to meet it there ("already holds record.json
+/// of a finished run") because the binary ran in the repository. It now runs in an empty directory of
+/// its own: a relative path names nothing of the repository, not even its Cargo.toml.
+#[test]
+fn the_binary_runs_outside_the_repository() {
+    let output = aerepro(&["metrics", "--scores", "Cargo.toml"]);
+    assert!(!output.status.success());
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.contains("Cargo.toml") && stderr.contains("No such file or directory"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn metrics_errors_name_the_line() {
     let dir = tempfile::tempdir().unwrap();
