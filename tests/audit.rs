@@ -3,34 +3,17 @@
 //! moved by 0.01, and fails after a change of initialisation. The same run's per-class ROC-AUCs are
 //! the cheap value golden of every CI run (an insta snapshot at 4 decimals).
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use serde_json::Value;
 
 mod common;
 
-fn aerepro(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aerepro"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("running aerepro")
-}
-
-fn succeeds(args: &[&str]) -> String {
-    let output = aerepro(args);
-    assert!(
-        output.status.success(),
-        "{args:?} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
+use common::{aerepro, succeeds};
 
 fn reproduce_tiny(out: &Path, extra: &[&str]) {
     let out = out.to_str().unwrap();
-    let mut args = common::TINY_REPRODUCE.to_vec();
+    let mut args = common::tiny_reproduce("cae");
     args.extend(["--seed", "0", "--no-figures", "--out", out]);
     args.extend(extra);
     succeeds(&args);

@@ -4,7 +4,7 @@
 //! together into one directory (one refuses, nothing is mixed); a damaged checkpoint, sidecar and
 //! record, each detected. `AEREPRO_FAULT_TRIALS=N` sets the number of kill trials (default 4).
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -14,46 +14,24 @@ use serde_json::Value;
 
 const DEFAULT_TRIALS: usize = 4;
 
+mod common;
+
+use common::{aerepro, read_json, stderr_of};
+
 fn args<'a>(out: &'a str, models: &'a str) -> Vec<&'a str> {
-    vec![
-        "reproduce",
-        "--dataset",
-        "mnist",
-        "--models",
-        models,
-        "--epochs",
-        "1",
-        "--threads",
-        "1",
-        "--step-cost-rounds",
-        "0",
-        "--no-figures",
-        "--out",
-        out,
-    ]
+    let mut args = common::tiny_reproduce(models);
+    args.extend(["--no-figures", "--out", out]);
+    args
 }
 
-fn command(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_aerepro"));
-    command
+/// Starts `aerepro ARGS` in `cwd`, stdout discarded.
+fn spawn(cwd: &Path, args: &[&str]) -> Child {
+    common::aerepro_in(cwd)
         .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    command
-}
-
-fn run(args: &[&str]) -> Output {
-    command(args).output().expect("running aerepro")
-}
-
-fn stderr_of(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap())
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
 }
 
 /// The record without what legitimately differs between two runs of one config: timings, where
@@ -90,7 +68,7 @@ fn baseline() -> &'static Baseline {
     BASELINE.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let started = Instant::now();
-        let output = run(&args(dir.path().to_str().unwrap(), "cae,vae"));
+        let output = aerepro(&args(dir.path().to_str().unwrap(), "cae,vae"));
         assert!(output.status.success(), "{}", stderr_of(&output));
         let seconds = started.elapsed().as_secs_f64();
         let record = read_json(&dir.path().join("record.json"));
@@ -149,12 +127,13 @@ fn kill_after(mut child: Child, delay: Duration) -> bool {
 fn trial(trial: usize, at: f64, expected: &Value) -> Result<(), String> {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
-    let child = command(&args(out, "cae,vae")).spawn().unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let child = spawn(cwd.path(), &args(out, "cae,vae"));
     let killed = kill_after(child, Duration::from_secs_f64(at));
     let reached = stage(dir.path());
     let lost = |why: String| format!("trial {trial} (killed at {at:.2} s; {reached}): {why}");
     if dir.path().join("record.json").exists() {
-        let rerun = run(&args(out, "cae,vae"));
+        let rerun = aerepro(&args(out, "cae,vae"));
         if rerun.status.success() || !stderr_of(&rerun).contains("already holds") {
             return Err(lost(
                 "a plain rerun did not refuse the killed run's directory".into(),
@@ -163,7 +142,7 @@ fn trial(trial: usize, at: f64, expected: &Value) -> Result<(), String> {
     }
     let mut resume = args(out, "cae,vae");
     resume.push("--resume");
-    let resumed = run(&resume);
+    let resumed = aerepro(&resume);
     let outcome = if !resumed.status.success() {
         Err(lost(format!("resume failed: {}", stderr_of(&resumed))))
     } else if comparable(read_json(&dir.path().join("record.json"))) != *expected {
@@ -226,12 +205,13 @@ fn killed_runs_resume_to_the_uninterrupted_record() {
 fn two_runs_into_one_directory_one_refuses_and_nothing_is_mixed() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
-    let spawn = |init: &str| {
+    let cwd = tempfile::tempdir().unwrap();
+    let start = |init: &str| {
         let mut a = args(out, "cae");
         a.extend(["--init", init]);
-        command(&a).spawn().unwrap()
+        spawn(cwd.path(), &a)
     };
-    let (first, second) = (spawn("kaiming-uniform"), spawn("torch-default"));
+    let (first, second) = (start("kaiming-uniform"), start("torch-default"));
     let outputs = [
         ("kaiming-uniform", first.wait_with_output().unwrap()),
         ("torch-default", second.wait_with_output().unwrap()),
@@ -265,7 +245,7 @@ fn two_runs_into_one_directory_one_refuses_and_nothing_is_mixed() {
     );
     let mut resume = args(out, "cae");
     resume.extend(["--init", winner, "--resume"]);
-    let resumed = run(&resume);
+    let resumed = aerepro(&resume);
     assert!(
         stderr_of(&resumed).contains("resumed CAE seed 0"),
         "{}",
@@ -309,7 +289,7 @@ fn a_damaged_checkpoint_sidecar_and_record_are_each_detected() {
     let text = std::fs::read_to_string(&record).unwrap();
     std::fs::write(&record, &text[..text.len() / 2]).unwrap();
 
-    let refused = run(&args(out, "cae,vae"));
+    let refused = aerepro(&args(out, "cae,vae"));
     assert!(
         stderr_of(&refused).contains("record.json (corrupt: not JSON)"),
         "{}",
@@ -317,7 +297,7 @@ fn a_damaged_checkpoint_sidecar_and_record_are_each_detected() {
     );
     let mut resume = args(out, "cae,vae");
     resume.push("--resume");
-    let resumed = run(&resume);
+    let resumed = aerepro(&resume);
     let stderr = stderr_of(&resumed);
     assert!(resumed.status.success(), "{stderr}");
     for detected in [

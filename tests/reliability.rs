@@ -3,28 +3,17 @@
 //! stdout skips no file; outputs honour the umask; a damaged checkpoint is detected on resume.
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use aerepro::store::lock::DirLock;
 
 mod common;
 
-fn aerepro() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_aerepro"));
-    command.current_dir(env!("CARGO_MANIFEST_DIR"));
-    command
-}
+use common::{aerepro, stderr_of};
 
-fn run(args: &[&str]) -> Output {
-    aerepro().args(args).output().expect("running aerepro")
-}
-
-fn stderr_of(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn fails_with(args: &[&str], message: &str) -> String {
-    let output = run(args);
+/// Like `common::fails_with`, but a panic is told by the exit code (101), and stderr is returned.
+fn refused_with(args: &[&str], message: &str) -> String {
+    let output = aerepro(args);
     let stderr = stderr_of(&output);
     assert!(!output.status.success(), "{args:?} should fail:\n{stderr}");
     assert_ne!(
@@ -47,7 +36,7 @@ fn an_earlier_run_is_refused_and_named_unless_resumed_or_forced() {
     let record = out.path().join("record.json");
     std::fs::write(&record, FINISHED_RECORD).unwrap();
     let dir = out.path().to_str().unwrap();
-    let stderr = fails_with(
+    let stderr = refused_with(
         &["reproduce", "--dataset", "mnist", "--out", dir],
         "already holds record.json of a finished run (mnist, models cae, seeds [0], 7 epoch(s)",
     );
@@ -56,7 +45,7 @@ fn an_earlier_run_is_refused_and_named_unless_resumed_or_forced() {
         "{stderr}"
     );
     assert_eq!(std::fs::read_to_string(&record).unwrap(), FINISHED_RECORD);
-    fails_with(
+    refused_with(
         &[
             "reproduce",
             "--dataset",
@@ -75,7 +64,7 @@ fn a_directory_in_use_is_refused_before_any_work() {
     let out = tempfile::tempdir().unwrap();
     let _held = DirLock::acquire(out.path()).unwrap();
     let empty_data = tempfile::tempdir().unwrap();
-    fails_with(
+    refused_with(
         &[
             "reproduce",
             "--dataset",
@@ -131,14 +120,14 @@ fn bad_numbers_and_outputs_fail_before_any_work() {
             args.extend(["--out", out]);
         }
         args.extend(extra);
-        let stderr = fails_with(&args, message);
+        let stderr = refused_with(&args, message);
         assert!(!stderr.contains("panicked"), "{stderr}");
         assert!(
             !Path::new(out).exists(),
             "{extra:?}: the output directory was created before the check"
         );
     }
-    fails_with(
+    refused_with(
         &[
             "reproduce",
             "--dataset",
@@ -160,16 +149,18 @@ fn mode(path: &Path) -> u32 {
 fn a_tiny_run_survives_a_closed_stdout_and_detects_a_damaged_checkpoint() {
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().to_str().unwrap();
-    let mut args = common::TINY_REPRODUCE.to_vec();
+    let mut args = common::tiny_reproduce("cae");
     args.extend(["--out", dir]);
     // stdout is a pipe whose reading end is closed before aerepro writes (`… | head -0`), under
     // umask 022.
+    let cwd = tempfile::tempdir().unwrap();
     let mut child = Command::new("sh")
         .arg("-c")
         .arg("umask 022; exec \"$0\" \"$@\"")
         .arg(env!("CARGO_BIN_EXE_aerepro"))
         .args(&args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(cwd.path())
+        .env("AEREPRO_DATA_DIR", common::data_dir())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -214,7 +205,7 @@ fn a_tiny_run_survives_a_closed_stdout_and_detects_a_damaged_checkpoint() {
     std::fs::write(&checkpoint, weights).unwrap();
     let mut resume = args.to_vec();
     resume.extend(["--resume", "--no-figures"]);
-    let second = run(&resume);
+    let second = aerepro(&resume);
     let stderr = stderr_of(&second);
     assert!(second.status.success(), "{stderr}");
     assert!(
@@ -260,9 +251,8 @@ fn the_recorded_commit_is_the_builds_not_the_working_directorys() {
 
     let embedded = aerepro::run::environment::git_commit().expect("built from a git checkout");
     assert_eq!(embedded.trim_end_matches("-dirty"), crate_head);
-    let info = aerepro()
+    let info = common::aerepro_in(other.path())
         .arg("info")
-        .current_dir(other.path())
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&info.stdout);
@@ -272,7 +262,7 @@ fn the_recorded_commit_is_the_builds_not_the_working_directorys() {
 
 #[test]
 fn an_os_error_is_printed_once_and_info_fails_without_data() {
-    let stderr = fails_with(
+    let stderr = refused_with(
         &["metrics", "--scores", "/nonexistent/scores.csv"],
         "No such file or directory",
     );
@@ -283,7 +273,7 @@ fn an_os_error_is_printed_once_and_info_fails_without_data() {
     );
 
     let empty = tempfile::tempdir().unwrap();
-    let info = run(&["info", "--data-dir", empty.path().to_str().unwrap()]);
+    let info = aerepro(&["info", "--data-dir", empty.path().to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&info.stdout);
     assert!(!info.status.success(), "info with no data should fail");
     assert!(
@@ -312,7 +302,7 @@ fn metrics_with_a_single_positive_or_negative_report_auc_and_ap_without_an_inter
             text += &format!("{s},{}\n", u8::from(positive_at.contains(&i)));
         }
         std::fs::write(&csv, text).unwrap();
-        let output = run(&["metrics", "--scores", csv.to_str().unwrap()]);
+        let output = aerepro(&["metrics", "--scores", csv.to_str().unwrap()]);
         assert!(output.status.success(), "{}", stderr_of(&output));
         let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
         assert!((summary["roc_auc"].as_f64().unwrap() - roc_auc).abs() < 1e-12);

@@ -4,7 +4,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use aerepro::data::{mnist, DatasetKind};
 use aerepro::model::ModelKind;
@@ -13,6 +12,7 @@ use aerepro::score::sidecar::{self, Binding, ModelIdentity, ScoringSidecar, Side
 use aerepro::score::{fit, model_outputs, threshold, ScoreKind};
 use aerepro::store::checkpoint;
 use aerepro::train::{train_model, TrainConfig, VaeLoss};
+use common::aerepro;
 use tch::{Device, Kind, Tensor};
 
 const FIXTURE: &str = concat!(
@@ -115,13 +115,6 @@ fn write_png(path: &Path, pixels: &[u8], width: u32) {
     let image =
         image::GrayImage::from_raw(width, (pixels.len() as u32) / width, pixels.to_vec()).unwrap();
     image.save(path).unwrap();
-}
-
-fn aerepro(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_aerepro"))
-        .args(args)
-        .output()
-        .expect("running aerepro")
 }
 
 #[test]

@@ -2,71 +2,33 @@
 //! cluster started by ci/slurm-local.sh) and once by the local runner must give identical results,
 //! cell by cell; and every bad input the sweep can meet gets a clear error without losing a finished
 //! cell.
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 mod common;
 
+use common::{aerepro, data_dir, fails_with, succeeded, succeeds};
+
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
 
-fn data_dir() -> PathBuf {
-    std::env::var_os("AEREPRO_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(MANIFEST).join("data"))
-}
-
-fn aerepro(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_aerepro"));
-    command.args(args).current_dir(MANIFEST);
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    command.output().expect("running aerepro")
-}
-
-fn ok(args: &[&str], env: &[(&str, &str)]) -> String {
-    let output = aerepro(args, env);
-    assert!(
-        output.status.success(),
-        "aerepro {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn fails(args: &[&str], message: &str) {
-    let output = aerepro(args, &[]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success(), "{args:?} should fail");
-    assert!(
-        stderr.contains(message),
-        "{args:?}: expected '{message}' in:\n{stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "{stderr}");
-}
-
 fn plan_tiny(dir: &Path) {
-    ok(
-        &[
-            "sweep",
-            "plan",
-            "--out",
-            dir.to_str().unwrap(),
-            "--dataset",
-            "mnist",
-            "--normal-classes",
-            "1,7",
-            "--models",
-            "cae",
-            "--seeds",
-            "0,1",
-            "--epochs",
-            "1",
-        ],
-        &[],
-    );
+    succeeds(&[
+        "sweep",
+        "plan",
+        "--out",
+        dir.to_str().unwrap(),
+        "--dataset",
+        "mnist",
+        "--normal-classes",
+        "1,7",
+        "--models",
+        "cae",
+        "--seeds",
+        "0,1",
+        "--epochs",
+        "1",
+    ]);
 }
 
 fn summary_cells(dir: &Path) -> serde_json::Value {
@@ -136,18 +98,24 @@ fn a_slurm_array_and_the_local_runner_give_identical_cells() {
     plan_tiny(&local);
 
     let started_at = Instant::now();
-    let submitted = ok(
-        &[
-            "sweep",
-            "slurm",
-            on_slurm.to_str().unwrap(),
-            "--submit",
-            "--cpus-per-task",
-            "1",
-            "--data-dir",
-            data,
-        ],
-        &env,
+    let submit = [
+        "sweep",
+        "slurm",
+        on_slurm.to_str().unwrap(),
+        "--submit",
+        "--cpus-per-task",
+        "1",
+        "--data-dir",
+        data,
+    ];
+    // Submitted from `root`, which outlives the jobs (sbatch's default working directory).
+    let submitted = succeeded(
+        &submit,
+        &common::aerepro_in(root.path())
+            .args(submit)
+            .envs(env)
+            .output()
+            .expect("running aerepro"),
     );
     let merge_job = submitted
         .split_whitespace()
@@ -178,21 +146,18 @@ fn a_slurm_array_and_the_local_runner_give_identical_cells() {
     );
 
     let started_at = Instant::now();
-    ok(
-        &[
-            "sweep",
-            "run",
-            local.to_str().unwrap(),
-            "--jobs",
-            "2",
-            "--threads-per-job",
-            "1",
-            "--data-dir",
-            data,
-        ],
-        &[],
-    );
-    ok(&["sweep", "merge", local.to_str().unwrap()], &[]);
+    succeeds(&[
+        "sweep",
+        "run",
+        local.to_str().unwrap(),
+        "--jobs",
+        "2",
+        "--threads-per-job",
+        "1",
+        "--data-dir",
+        data,
+    ]);
+    succeeds(&["sweep", "merge", local.to_str().unwrap()]);
     eprintln!(
         "local runner + merge: {:.0} s",
         started_at.elapsed().as_secs_f64()
@@ -211,7 +176,7 @@ fn a_slurm_array_and_the_local_runner_give_identical_cells() {
             "scores of cell {id:?} differ"
         );
     }
-    let status = ok(&["sweep", "status", on_slurm.to_str().unwrap()], &[]);
+    let status = succeeds(&["sweep", "status", on_slurm.to_str().unwrap()]);
     assert!(status.contains("4 done"), "{status}");
 }
 
@@ -220,7 +185,7 @@ fn bad_sweep_input_gets_clear_errors_and_keeps_finished_cells() {
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("sweep");
     let d = dir.to_str().unwrap();
-    fails(
+    fails_with(
         &[
             "sweep",
             "plan",
@@ -233,7 +198,7 @@ fn bad_sweep_input_gets_clear_errors_and_keeps_finished_cells() {
         ],
         "unknown MNIST class 'dog'",
     );
-    fails(
+    fails_with(
         &[
             "sweep",
             "plan",
@@ -246,9 +211,9 @@ fn bad_sweep_input_gets_clear_errors_and_keeps_finished_cells() {
         ],
         "invalid value 'gan' for '--models",
     );
-    fails(&["sweep", "cell", d, "--index", "0"], "a sweep directory?");
+    fails_with(&["sweep", "cell", d, "--index", "0"], "a sweep directory?");
     plan_tiny(&dir);
-    fails(
+    fails_with(
         &[
             "sweep",
             "plan",
@@ -261,21 +226,21 @@ fn bad_sweep_input_gets_clear_errors_and_keeps_finished_cells() {
         ],
         "holds a different plan",
     );
-    fails(
+    fails_with(
         &["sweep", "cell", d, "--index", "4"],
         "cell index 4 is out of range: the plan has 4 cells",
     );
-    fails(&["sweep", "merge", d], "no finished cells");
+    fails_with(&["sweep", "merge", d], "no finished cells");
     let data = data_dir();
-    ok(&cell_zero(d, &data), &[]);
-    let rerun = ok(&["sweep", "cell", d, "--index", "0", "--threads", "1"], &[]);
+    succeeds(&cell_zero(d, &data));
+    let rerun = succeeds(&["sweep", "cell", d, "--index", "0", "--threads", "1"]);
     assert!(
         rerun.contains("AlreadyDone"),
         "a finished cell is skipped: {rerun}"
     );
 
     // Merge with missing cells names them and marks the entries partial.
-    let merged = ok(&["sweep", "merge", d], &[]);
+    let merged = succeeds(&["sweep", "merge", d]);
     assert!(merged.contains("3 of 4 cells missing"), "{merged}");
     assert!(
         merged.contains(" *"),
@@ -289,12 +254,12 @@ fn bad_sweep_input_gets_clear_errors_and_keeps_finished_cells() {
     let mut bytes = std::fs::read(&record).unwrap();
     bytes[10] ^= 0x01;
     std::fs::write(&record, &bytes).unwrap();
-    let status = ok(&["sweep", "status", d], &[]);
+    let status = succeeds(&["sweep", "status", d]);
     assert!(status.contains("0 done"), "{status}");
-    let output = aerepro(&cell_zero(d, &data), &[]);
+    let output = aerepro(&cell_zero(d, &data));
     assert!(output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("does not match the marker"));
-    assert!(ok(&["sweep", "status", d], &[]).contains("1 done"));
+    assert!(succeeds(&["sweep", "status", d]).contains("1 done"));
 
     // plan.json edited after cells ran: refused, naming the cell.
     let text = std::fs::read_to_string(dir.join("plan.json")).unwrap();
@@ -304,7 +269,7 @@ fn bad_sweep_input_gets_clear_errors_and_keeps_finished_cells() {
         cells.replacen("\"epochs\": 1", "\"epochs\": 2", 1)
     );
     std::fs::write(dir.join("plan.json"), edited).unwrap();
-    fails(&["sweep", "run", d], "plan.json was edited after planning");
+    fails_with(&["sweep", "run", d], "plan.json was edited after planning");
 
     // No sbatch on PATH: say so, and that the local runner works without it.
     std::fs::write(
@@ -312,7 +277,7 @@ fn bad_sweep_input_gets_clear_errors_and_keeps_finished_cells() {
         serde_json::to_vec_pretty(&plan).unwrap(),
     )
     .unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_aerepro"))
+    let output = common::aerepro_in(root.path())
         .args(["sweep", "slurm", d, "--submit"])
         .env("PATH", "/nonexistent")
         .output()

@@ -1,6 +1,8 @@
 //! Helpers shared by the tests.
 #![allow(dead_code)]
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 use std::sync::{Mutex, MutexGuard};
 
 use aerepro::data::{default_data_dir, load_split, DatasetKind};
@@ -85,22 +87,83 @@ pub fn roc_auc(scores: &[f64], positive: &[bool]) -> f64 {
     (rank_sum - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg)
 }
 
-/// The smallest real `reproduce` (add `--out DIR`): MNIST, CAE, one epoch, one thread, no step
-/// timing.
-pub const TINY_REPRODUCE: [&str; 11] = [
-    "reproduce",
-    "--dataset",
-    "mnist",
-    "--models",
-    "cae",
-    "--epochs",
-    "1",
-    "--threads",
-    "1",
-    "--step-cost-rounds",
-    "0",
-];
+/// The smallest real `reproduce` of `models` (add `--out DIR`): MNIST, one epoch, one thread, no
+/// step timing.
+pub fn tiny_reproduce(models: &str) -> Vec<&str> {
+    vec![
+        "reproduce",
+        "--dataset",
+        "mnist",
+        "--models",
+        models,
+        "--epochs",
+        "1",
+        "--threads",
+        "1",
+        "--step-cost-rounds",
+        "0",
+    ]
+}
 
-pub fn read_json(path: &std::path::Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+pub fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The data the tests read: `$AEREPRO_DATA_DIR`, else the crate's `data/` (what `ci/setup-data.sh`
+/// fills).
+pub fn data_dir() -> PathBuf {
+    std::env::var_os("AEREPRO_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("data"))
+}
+
+/// The `aerepro` binary started in `cwd` (never the repository: a default output such as
+/// `runs/mnist` or `aerepro-score` lands in `cwd`), reading the data from [`data_dir`].
+pub fn aerepro_in(cwd: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_aerepro"));
+    command.current_dir(cwd).env("AEREPRO_DATA_DIR", data_dir());
+    command
+}
+
+/// Runs `aerepro ARGS` to the end in a fresh empty working directory of its own (removed after):
+/// nothing in the repository (say a finished `runs/mnist` of `make reproduce`) is seen or written.
+pub fn aerepro(args: &[&str]) -> Output {
+    let cwd = tempfile::tempdir().expect("a working directory for aerepro");
+    aerepro_in(cwd.path())
+        .args(args)
+        .output()
+        .expect("running aerepro")
+}
+
+pub fn stderr_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The stdout of `aerepro ARGS`, which must have succeeded (else both outputs are shown).
+pub fn succeeded(args: &[&str], output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "aerepro {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        stderr_of(output)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Runs `aerepro ARGS`, which must succeed; its stdout.
+pub fn succeeds(args: &[&str]) -> String {
+    succeeded(args, &aerepro(args))
+}
+
+/// Runs `aerepro ARGS`, which must fail with `message` on stderr, without a panic.
+pub fn fails_with(args: &[&str], message: &str) {
+    let output = aerepro(args);
+    assert!(!output.status.success(), "{args:?} should fail");
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.contains(message),
+        "{args:?}: expected '{message}' in:\n{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }
