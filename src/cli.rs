@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand};
 use serde::{Deserialize, Serialize};
 
-use crate::data::{self, DatasetKind};
+use crate::data::{self, preprocess::Preprocess, DatasetKind};
 use crate::device::DeviceChoice;
 use crate::experiment::{self, Budget, ExperimentConfig, RunOptions};
 use crate::metrics::{self, SummaryOptions};
@@ -152,6 +152,11 @@ pub struct TrainingFlags {
     /// Memory order of the conv activations (a speed choice; results agree up to rounding).
     #[arg(long, value_enum)]
     pub layout: Option<ActivationLayout>,
+    /// Input preprocessing (default raw: pixels / 255); the fitted ones are fitted on the normal
+    /// training images only and stored with the run and its checkpoints.
+    #[arg(long, value_enum)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preprocess: Option<Preprocess>,
 }
 
 impl TrainingFlags {
@@ -175,6 +180,9 @@ impl TrainingFlags {
         }
         if let Some(beta) = self.beta {
             config.train.vae.beta = beta;
+        }
+        if let Some(preprocess) = self.preprocess {
+            config.train.preprocess = preprocess;
         }
         config.validate()?;
         Ok(config)

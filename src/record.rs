@@ -15,6 +15,7 @@ use anyhow::{bail, Context};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::claims::ClaimVerdict;
+use crate::data::preprocess::Preprocessor;
 use crate::data::Provenance;
 use crate::experiment::ExperimentConfig;
 use crate::metrics::MetricsSummary;
@@ -120,6 +121,9 @@ pub struct RunRecord {
     pub device: String,
     pub config: ExperimentConfig,
     pub data: Provenance,
+    /// The input transform fitted on the normal training images (absent when `raw`).
+    #[serde(default, skip_serializing_if = "Preprocessor::is_raw")]
+    pub preprocessor: Preprocessor,
     pub runs: Vec<ModelRun>,
     pub summary: Vec<SummaryRow>,
     pub paired_tests: Vec<PairedComparison>,

@@ -86,6 +86,7 @@ fn saved_model(dir: &Path) -> std::path::PathBuf {
         normal_class: 1,
         fit,
         thresholds,
+        preprocessor: Default::default(),
     };
     sidecar::save(&weights, &side).unwrap();
     weights

@@ -3,6 +3,7 @@
 pub mod cifar10;
 pub mod integrity;
 pub mod mnist;
+pub mod preprocess;
 
 use std::path::{Path, PathBuf};
 
@@ -244,6 +245,8 @@ pub struct NormalClassSplit {
     pub test_images: Tensor,
     pub test_labels: Vec<u8>,
     pub provenance: Provenance,
+    /// How `train` and `test_images` were transformed (`raw` as loaded; see [`preprocess`]).
+    pub preprocessor: preprocess::Preprocessor,
 }
 
 impl NormalClassSplit {
@@ -289,6 +292,7 @@ pub fn split(loaded: LoadedDataset, normal_class: u8) -> NormalClassSplit {
         test_images: loaded.test.to_tensor(shape),
         test_labels: loaded.test.labels,
         provenance: loaded.provenance,
+        preprocessor: preprocess::Preprocessor::raw(),
     }
 }
 

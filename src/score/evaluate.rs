@@ -424,6 +424,7 @@ pub fn evaluate(
             normal_class: split.normal_class,
             fit,
             thresholds,
+            preprocessor: split.preprocessor.clone(),
         },
     })
 }
@@ -578,6 +579,7 @@ mod tests {
                 checked: String::new(),
                 files: Vec::new(),
             },
+            preprocessor: Default::default(),
         }
     }
 

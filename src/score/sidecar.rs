@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::evaluate::ThresholdSource;
 use super::fit::ScoreFit;
 use super::ScoreKind;
+use crate::data::preprocess::Preprocessor;
 use crate::data::DatasetKind;
 use crate::model::ModelKind;
 use crate::record;
@@ -27,6 +28,10 @@ pub struct ScoringSidecar {
     pub normal_class: u8,
     pub fit: ScoreFit,
     pub thresholds: Vec<SidecarThreshold>,
+    /// The input transform fitted on the run's normal training images, applied to a user's images
+    /// before scoring (absent, and `raw`, in sidecars of raw runs and older ones).
+    #[serde(default, skip_serializing_if = "Preprocessor::is_raw")]
+    pub preprocessor: Preprocessor,
 }
 
 impl ScoringSidecar {
