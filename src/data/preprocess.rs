@@ -393,6 +393,30 @@ mod tests {
     }
 
     #[test]
+    fn a_raw_training_config_serialises_as_before_so_cell_ids_stay() {
+        // Sweep cell ids and golden configs hash the serialised config: a raw config must not
+        // gain a `preprocess` key. Round-trip the committed golden's training configs.
+        let golden: serde_json::Value =
+            serde_json::from_str(include_str!("../../golden/paper-cells-ci.json")).unwrap();
+        let entries = golden["entries"].as_array().unwrap();
+        assert!(!entries.is_empty());
+        for entry in entries {
+            let committed = &entry["config"]["train"];
+            let parsed: crate::train::TrainConfig =
+                serde_json::from_value(committed.clone()).unwrap();
+            assert_eq!(parsed.preprocess, Preprocess::Raw);
+            assert_eq!(&serde_json::to_value(&parsed).unwrap(), committed);
+        }
+        let mut config = crate::train::TrainConfig::default();
+        assert!(serde_json::to_value(&config).unwrap().get("preprocess").is_none());
+        config.preprocess = Preprocess::GcnL1Minmax;
+        let json = serde_json::to_value(&config).unwrap();
+        assert_eq!(json["preprocess"], "gcn-l1-minmax");
+        let back: crate::train::TrainConfig = serde_json::from_value(json).unwrap();
+        assert_eq!(back, config);
+    }
+
+    #[test]
     fn raw_returns_its_input_bit_for_bit() {
         let images = tensor(&[0.1, 0.2, 0.3, 1.0 / 3.0], [1, 1, 2, 2]);
         let fitted = fit(Preprocess::Raw, &images).unwrap();
