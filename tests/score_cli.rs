@@ -88,6 +88,7 @@ fn saved_model(dir: &Path) -> std::path::PathBuf {
         thresholds,
         binding: None,
         digest: None,
+        preprocessor: Default::default(),
     };
     sidecar::save(&weights, &side, binding_of(&weights)).unwrap();
     weights

@@ -5,6 +5,7 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use crate::data;
+use crate::data::preprocess::Preprocess;
 use crate::model::{ActivationLayout, CriticOutput, WeightInit};
 use crate::run::config::{Budget, TrainingChoices};
 use crate::train::VaeLoss;
@@ -43,6 +44,10 @@ pub struct TrainingFlags {
     /// Memory order of the conv activations (a speed choice; results agree up to rounding).
     #[arg(long, value_enum)]
     pub layout: Option<ActivationLayout>,
+    /// Input preprocessing (default raw: pixels / 255); the fitted ones are fitted on the normal
+    /// training images only and stored with the run and its checkpoints.
+    #[arg(long, value_enum)]
+    pub preprocess: Option<Preprocess>,
 }
 
 impl From<TrainingFlags> for TrainingChoices {
@@ -55,6 +60,7 @@ impl From<TrainingFlags> for TrainingChoices {
             beta,
             critic_output,
             layout,
+            preprocess,
         } = flags;
         TrainingChoices {
             budget,
@@ -64,6 +70,7 @@ impl From<TrainingFlags> for TrainingChoices {
             beta,
             critic_output,
             layout,
+            preprocess,
         }
     }
 }

@@ -5,6 +5,7 @@ mod files;
 pub mod integrity;
 pub mod mnist;
 pub mod one_class;
+pub mod preprocess;
 
 use files::{load_cifar10, load_mnist};
 pub use files::{parse_mnist_pair, CIFAR10_BATCHES_DIR, CIFAR10_REBUILD_DIR};
@@ -272,6 +273,8 @@ pub struct NormalClassSplit {
     pub test_images: Tensor,
     pub test_labels: Vec<u8>,
     pub provenance: Provenance,
+    /// How `train` and `test_images` were transformed (`raw` as loaded; see [`preprocess`]).
+    pub preprocessor: preprocess::Preprocessor,
 }
 
 impl NormalClassSplit {
@@ -317,6 +320,7 @@ pub fn split(loaded: LoadedDataset, normal_class: u8) -> NormalClassSplit {
         test_images: loaded.test.to_tensor(shape),
         test_labels: loaded.test.labels,
         provenance: loaded.provenance,
+        preprocessor: preprocess::Preprocessor::raw(),
     }
 }
 

@@ -4,6 +4,7 @@ use anyhow::bail;
 use serde::{Deserialize, Serialize};
 
 use super::step_cost::StepCostOptions;
+use crate::data::preprocess::Preprocess;
 use crate::data::DatasetKind;
 use crate::metrics::SummaryOptions;
 use crate::model::{ActivationLayout, CriticOutput, ModelKind, WeightInit};
@@ -201,6 +202,8 @@ pub struct TrainingChoices {
     pub beta: Option<f64>,
     pub critic_output: Option<CriticOutput>,
     pub layout: Option<ActivationLayout>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preprocess: Option<Preprocess>,
 }
 
 impl TrainingChoices {
@@ -224,6 +227,9 @@ impl TrainingChoices {
         }
         if let Some(beta) = self.beta {
             config.train.vae.beta = beta;
+        }
+        if let Some(preprocess) = self.preprocess {
+            config.train.preprocess = preprocess;
         }
         config.validate()?;
         Ok(config)

@@ -237,7 +237,7 @@ pub fn run(config: &ExperimentConfig, options: &RunOptions) -> anyhow::Result<Ou
         tch::set_num_threads(threads);
     }
     let mut split = data::load_split(config.dataset, options.data_dir, config.normal_class)?;
-    let scoring_data = ScoringData::prepare(&mut split, &config.scoring)?;
+    let mut scoring_data = ScoringData::prepare(&mut split, &config.scoring)?;
     if split.train.size()[0] == 0 {
         bail!(
             "no training images of class {} in {}",
@@ -245,6 +245,11 @@ pub fn run(config: &ExperimentConfig, options: &RunOptions) -> anyhow::Result<Ou
             config.dataset
         );
     }
+    data::preprocess::preprocess_split(
+        &mut split,
+        config.train.preprocess,
+        scoring_data.holdout.as_mut(),
+    )?;
     let record_path = options.out_dir.join(layout::RECORD);
     let mut record = RunRecord {
         schema_version: record::SCHEMA_VERSION,
@@ -252,6 +257,7 @@ pub fn run(config: &ExperimentConfig, options: &RunOptions) -> anyhow::Result<Ou
         device: format!("{:?}", options.device),
         config: config.clone(),
         data: split.provenance.clone(),
+        preprocessor: split.preprocessor.clone(),
         runs: Vec::new(),
         summary: Vec::new(),
         paired_tests: Vec::new(),

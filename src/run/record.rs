@@ -15,6 +15,7 @@ use super::config::ExperimentConfig;
 use super::environment::Environment;
 use super::step_cost::StepCosts;
 use crate::claims::ClaimVerdict;
+use crate::data::preprocess::Preprocessor;
 use crate::data::Provenance;
 use crate::metrics::check_unit_interval;
 use crate::metrics::class_rows::{ClassMetrics, PairedComparison, SummaryRow};
@@ -60,6 +61,9 @@ pub struct RunRecord {
     pub device: String,
     pub config: ExperimentConfig,
     pub data: Provenance,
+    /// The input transform fitted on the normal training images (absent when `raw`).
+    #[serde(default, skip_serializing_if = "Preprocessor::is_raw")]
+    pub preprocessor: Preprocessor,
     pub runs: Vec<ModelRun>,
     pub summary: Vec<SummaryRow>,
     pub paired_tests: Vec<PairedComparison>,

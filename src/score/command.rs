@@ -10,6 +10,7 @@ use tch::{Device, Kind, Tensor};
 use super::evaluate::tensor_bytes;
 use super::images::{self, UserImage};
 use super::{complexity, error_maps, fit, model_outputs, reconstruct, sidecar, ScoreKind};
+use crate::data::preprocess::{Preprocess, Preprocessor};
 use crate::model::ModelKind;
 use crate::store::checkpoint;
 
@@ -152,6 +153,7 @@ pub fn run(request: &ScoreRequest) -> anyhow::Result<ScoreOutput> {
             .view([images.len() as i64, c, h, w])
             .to_kind(Kind::Float)
             / 255.0;
+        let tensor = user_preprocessor(&loaded.model, side.as_ref())?.apply(&tensor)?;
         let outputs = model_outputs(&loaded.model, &tensor, request.batch)?;
         let image_complexity = if request.scores.iter().any(|s| s.needs_complexity()) {
             Some(complexity::bits_per_dimension(
@@ -211,6 +213,27 @@ pub fn run(request: &ScoreRequest) -> anyhow::Result<ScoreOutput> {
         );
     }
     Ok(output)
+}
+
+/// The input transform the run fitted for this model (its sidecar's), checked against the one its
+/// training config names: a preprocessed model without its sidecar cannot score.
+fn user_preprocessor(
+    model: &crate::train::TrainedModel,
+    side: Option<&sidecar::ScoringSidecar>,
+) -> anyhow::Result<Preprocessor> {
+    let trained_on = model
+        .report
+        .as_ref()
+        .map_or(Preprocess::Raw, |r| r.config.preprocess);
+    let fitted = side.map_or_else(Preprocessor::raw, |s| s.preprocessor.clone());
+    anyhow::ensure!(
+        fitted.kind == trained_on,
+        "the {} was trained on {trained_on} input, but its scoring sidecar holds the {} transform{}",
+        model.kind,
+        fitted.kind,
+        if side.is_none() { " (no sidecar: rerun reproduce to write it)" } else { "" }
+    );
+    Ok(fitted)
 }
 
 /// Writes `<name>.<model>-seed<s>.recon.png` and `<name>.<model>-seed<s>.error.png` (the squared

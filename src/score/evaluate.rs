@@ -300,6 +300,7 @@ pub fn evaluate(
             thresholds,
             binding: None,
             digest: None,
+            preprocessor: split.preprocessor.clone(),
         },
     })
 }

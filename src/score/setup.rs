@@ -167,6 +167,7 @@ mod tests {
                 checked: String::new(),
                 files: Vec::new(),
             },
+            preprocessor: Default::default(),
         }
     }
 

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use super::fit::ScoreFit;
 use super::threshold::ThresholdSource;
 use super::ScoreKind;
+use crate::data::preprocess::Preprocessor;
 use crate::data::DatasetKind;
 use crate::model::ModelKind;
 use crate::store::atomic;
@@ -28,6 +29,10 @@ pub struct ScoringSidecar {
     pub normal_class: u8,
     pub fit: ScoreFit,
     pub thresholds: Vec<SidecarThreshold>,
+    /// The input transform fitted on the run's normal training images, applied to a user's images
+    /// before scoring (absent, and `raw`, in sidecars of raw runs and older ones).
+    #[serde(default, skip_serializing_if = "Preprocessor::is_raw")]
+    pub preprocessor: Preprocessor,
     /// The model it belongs to: its training seed and the sha256 of its weights file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub binding: Option<Binding>,

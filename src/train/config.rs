@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::preprocess::Preprocess;
 use crate::model::ModelConfig;
 
 /// How the VAE's reconstruction and KL terms are scaled against each other (D = pixels per image,
@@ -142,6 +143,11 @@ pub struct TrainConfig {
     pub output_bias_from_data: bool,
     /// Collapse detection.
     pub collapse: CollapseConfig,
+    /// The input transform the model is trained on (applied to the data by the experiment, see
+    /// [`crate::data::preprocess`]); omitted from the JSON when `raw`, so raw configs, their
+    /// checkpoints and sweep cell ids are unchanged.
+    #[serde(default, skip_serializing_if = "Preprocess::is_raw")]
+    pub preprocess: Preprocess,
 }
 
 impl Default for TrainConfig {
@@ -157,6 +163,7 @@ impl Default for TrainConfig {
             aae: AaeConfig::default(),
             output_bias_from_data: true,
             collapse: CollapseConfig::default(),
+            preprocess: Preprocess::Raw,
         }
     }
 }
