@@ -408,7 +408,10 @@ mod tests {
             assert_eq!(&serde_json::to_value(&parsed).unwrap(), committed);
         }
         let mut config = crate::train::TrainConfig::default();
-        assert!(serde_json::to_value(&config).unwrap().get("preprocess").is_none());
+        assert!(serde_json::to_value(&config)
+            .unwrap()
+            .get("preprocess")
+            .is_none());
         config.preprocess = Preprocess::GcnL1Minmax;
         let json = serde_json::to_value(&config).unwrap();
         assert_eq!(json["preprocess"], "gcn-l1-minmax");
