@@ -90,15 +90,17 @@ pub fn verify(sweep_dir: &Path, cell: &Cell) -> anyhow::Result<CellMarker> {
 }
 
 /// A finished cell's record and scores, read only after its marker verifies their hashes, the
-/// record's config hashes to the cell's id, and the record and scores carry the cell's dataset,
-/// normal class, model and seed.
+/// record's config hashes to the cell's id and equals the plan's (but for the thread count the cell
+/// ran with), and the record and scores carry the cell's dataset, normal class, model and seed.
 pub fn read_verified(sweep_dir: &Path, cell: &Cell) -> anyhow::Result<(RunRecord, CellScores)> {
     verify(sweep_dir, cell)?;
     let config = cell.experiment_config()?;
     let dir = cell_dir(sweep_dir, cell);
     let path = dir.join(layout::RECORD);
     let record = record::read_record(&path, Completeness::Required)?;
-    if plan::cell_id(&serde_json::to_value(&record.config)?) != cell.id || record.config != config {
+    let mut recorded = record.config.clone();
+    recorded.train.threads = config.train.threads;
+    if plan::cell_id(&serde_json::to_value(&record.config)?) != cell.id || recorded != config {
         bail!(
             "{}: the record's config is not cell {}'s ({})",
             path.display(),
