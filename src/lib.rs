@@ -5,6 +5,7 @@ pub mod checkpoint;
 pub mod claims;
 pub mod cli;
 pub mod cost;
+pub mod cpu;
 pub mod data;
 pub mod device;
 pub mod docs;

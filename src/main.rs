@@ -1,6 +1,8 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    // Before libtorch starts its thread pool, which then inherits it (AEREPRO_FLUSH_DENORMALS=0: off).
+    aerepro::model::aten::flush_denormals_from_env();
     let cli = aerepro::cli::Cli::parse();
     match aerepro::cli::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -18,6 +18,7 @@ use crate::claims::ClaimVerdict;
 use crate::data::Provenance;
 use crate::experiment::ExperimentConfig;
 use crate::metrics::MetricsSummary;
+use crate::model::aten::FlushDenormals;
 use crate::model::ModelKind;
 use crate::score::evaluate::{RunScoring, ScoringReport};
 use crate::step_cost::StepCosts;
@@ -327,6 +328,10 @@ pub struct Environment {
     /// differently.
     #[serde(default)]
     pub cpu_features: Vec<String>,
+    /// Whether subnormal floats were flushed to zero (`model::aten::flush_denormals`); None where
+    /// the process never set it (libtorch's default, no flushing) and in older records.
+    #[serde(default)]
+    pub flush_denormals: Option<FlushDenormals>,
 }
 
 pub const TCH_VERSION: &str = "0.24.0";
@@ -349,6 +354,7 @@ impl Environment {
             cpu_features: std::fs::read_to_string("/proc/cpuinfo")
                 .map(|text| dispatch_features(&text))
                 .unwrap_or_default(),
+            flush_denormals: crate::model::aten::flush_denormals_status(),
         }
     }
 }
