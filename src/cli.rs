@@ -302,6 +302,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     if let Some(evidence) = &claim.evidence {
                         out!("     {}", report::table::evidence_line(evidence));
                     }
+                    if let Some(line) = claim.seeds_needed_line() {
+                        out!("     {line}");
+                    }
                 }
             }
             Ok(())
@@ -391,6 +394,12 @@ fn info(args: &DataDirArg) -> anyhow::Result<()> {
         env.cuda_available,
         env.cuda_device_count,
         env.threads
+    );
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    out!(
+        "CPU: {}; subnormal floats flushed to zero: {}",
+        crate::cpu::describe(&cpuinfo),
+        env.flush_denormals.is_some_and(|f| f.active)
     );
     let dir = args.resolve();
     out!("data dir: {}", dir.display());

@@ -553,6 +553,9 @@ pub fn claim_inputs(
     if let Some(relative) = step_costs.and_then(StepCosts::relative_to_cae) {
         inputs.relative_step_cost = relative;
     }
+    if let Some(costs) = step_costs {
+        inputs.step_cost_rounds = costs.rounds.clone();
+    }
     inputs
 }
 

@@ -4,12 +4,16 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use anyhow::bail;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use tch::{Device, Kind, Tensor};
 
 use crate::data::DatasetKind;
+use crate::metrics::over_seeds::SeedSummary;
 use crate::model::ModelKind;
-use crate::train::{TrainConfig, Trainer};
+use crate::record::{MeanSd, ModelRun};
+use crate::train::{shuffled_indices, TrainConfig, Trainer};
 
 /// How much interleaved timing an experiment does after training (0 rounds: none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +42,10 @@ pub struct StepCosts {
     pub steps_per_round: usize,
     /// Seconds per step of each round, per model.
     pub rounds: BTreeMap<ModelKind, Vec<f64>>,
+    /// True when every step trained on a distinct batch in training order; false in records that
+    /// timed the same few batches repeatedly.
+    #[serde(default)]
+    pub distinct_batches: bool,
 }
 
 impl StepCosts {
@@ -48,6 +56,15 @@ impl StepCosts {
             .filter(|(_, v)| !v.is_empty())
             .map(|(kind, v)| (*kind, median(v)))
             .collect()
+    }
+
+    /// [`ratio_over_rounds`] of `numerator / denominator`; None when either was not measured.
+    pub fn ratio_over_rounds(
+        &self,
+        numerator: ModelKind,
+        denominator: ModelKind,
+    ) -> Option<RatioOverRounds> {
+        ratio_over_rounds(self.rounds.get(&numerator)?, self.rounds.get(&denominator)?)
     }
 
     /// Cost of each model relative to the CAE's (the median within-round ratio; CAE = 1), or None
@@ -82,8 +99,13 @@ fn median(values: &[f64]) -> f64 {
 
 /// Times training steps of the three models interleaved, so that a change in machine load affects
 /// each alike: the three are built once and warmed up, then each of `rounds` rounds times
-/// `steps_per_round` steps of every model, the order rotating by round. Whole-epoch times of a
-/// sequential run are not comparable on a shared machine (the first model pays the warm-up).
+/// `steps_per_round` steps of every model, the order rotating by round. Every model trains on the
+/// same distinct batches in training order (the seed's shuffle of the images, epoch after epoch, full
+/// batches only), as it would in a real run: a few batches repeated would let a model overfit them,
+/// and its gradients then sink into subnormal floats that an x86 CPU without flushing
+/// (`model::aten::flush_denormals`) computes many times slower. Batches are gathered before each
+/// round, outside the timing. Whole-epoch times of a sequential run are not comparable on a shared
+/// machine (the first model pays the warm-up).
 pub fn measure_step_costs(
     dataset: DatasetKind,
     train_images: &Tensor,
@@ -104,39 +126,45 @@ pub fn measure_step_costs(
     if let Some(threads) = template.threads {
         tch::set_num_threads(threads);
     }
-    let batches: Vec<Tensor> = (0..steps_per_round as i64)
-        .map(|i| {
-            let lo = (i * batch) % (n - batch + 1);
-            train_images
-                .narrow(0, lo, batch)
-                .to_device(device)
-                .to_kind(Kind::Float)
-        })
-        .collect();
+    let images = train_images.to_device(device).to_kind(Kind::Float);
+    let order = training_order_batches(
+        n as usize,
+        batch as usize,
+        template.seed,
+        WARMUP_STEPS + rounds * steps_per_round,
+    );
+    let gather = |indices: &[Vec<i64>]| -> Vec<Tensor> {
+        indices
+            .iter()
+            .map(|idx| images.index_select(0, &Tensor::from_slice(idx).to_device(device)))
+            .collect()
+    };
     let trainers = ModelKind::ALL
         .iter()
         .map(|&kind| Trainer::new(kind, dataset, template, device))
         .collect::<Result<Vec<_>, _>>()?;
-    let run_steps = |trainer: &Trainer, steps: usize| -> anyhow::Result<f64> {
+    let run_steps = |trainer: &Trainer, batches: &[Tensor]| -> anyhow::Result<f64> {
         let start = Instant::now();
         let mut last = None;
-        for xs in batches.iter().cycle().take(steps) {
+        for xs in batches {
             last = Some(trainer.step(xs, template.vae.beta)?);
         }
         // Reading a statistic back waits for the device (a no-op wait on the CPU).
         if let Some(stats) = last {
             stats.values()?;
         }
-        Ok(start.elapsed().as_secs_f64() / steps as f64)
+        Ok(start.elapsed().as_secs_f64() / batches.len() as f64)
     };
+    let warmup = gather(&order[..WARMUP_STEPS]);
     for trainer in &trainers {
-        run_steps(trainer, WARMUP_STEPS)?;
+        run_steps(trainer, &warmup)?;
     }
     let mut measured: BTreeMap<ModelKind, Vec<f64>> = BTreeMap::new();
-    for round in 0..rounds {
+    for (round, indices) in order[WARMUP_STEPS..].chunks(steps_per_round).enumerate() {
+        let batches = gather(indices);
         for offset in 0..trainers.len() {
             let trainer = &trainers[(round + offset) % trainers.len()];
-            let seconds = run_steps(trainer, steps_per_round)?;
+            let seconds = run_steps(trainer, &batches)?;
             measured
                 .entry(trainer.model.kind)
                 .or_default()
@@ -147,7 +175,97 @@ pub fn measure_step_costs(
         threads: tch::get_num_threads(),
         steps_per_round,
         rounds: measured,
+        distinct_batches: true,
     })
+}
+
+/// The first `count` minibatches (image indices) of training on `n` images with `seed`: epoch after
+/// epoch of the same seeded shuffle as `train::train_model`, full batches of `batch` only (an epoch
+/// with fewer than `batch` images left starts the next one).
+pub fn training_order_batches(n: usize, batch: usize, seed: u64, count: usize) -> Vec<Vec<i64>> {
+    assert!(batch > 0 && batch <= n, "batch {batch} of {n} images");
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut out = Vec::with_capacity(count);
+    while out.len() < count {
+        let epoch = shuffled_indices(n, &mut rng);
+        out.extend(
+            epoch
+                .chunks_exact(batch)
+                .take(count - out.len())
+                .map(<[i64]>::to_vec),
+        );
+    }
+    out
+}
+
+/// A cost ratio over rounds: the geometric mean of the within-round ratios and the
+/// [`CONFIDENCE`]-level Student-t interval of that mean (a t-interval of the mean log-ratio,
+/// exponentiated). Log-ratios make VAE/CAE and CAE/VAE mirror images.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RatioOverRounds {
+    /// Geometric mean of the per-round ratios.
+    pub mean: f64,
+    /// None with fewer than two rounds.
+    pub interval: Option<[f64; 2]>,
+    /// Sample sd of the per-round log-ratios.
+    pub log_sd: f64,
+    pub rounds: usize,
+}
+
+/// Confidence of [`RatioOverRounds::interval`].
+pub const CONFIDENCE: f64 = 0.95;
+
+/// [`RatioOverRounds`] of `numerator[i] / denominator[i]` (paired by round); None without a
+/// round, or when a time is not positive and finite.
+pub fn ratio_over_rounds(numerator: &[f64], denominator: &[f64]) -> Option<RatioOverRounds> {
+    let logs: Vec<f64> = numerator
+        .iter()
+        .zip(denominator)
+        .map(|(a, b)| (a / b).ln())
+        .collect();
+    if logs.is_empty() || logs.iter().any(|l| !l.is_finite()) {
+        return None;
+    }
+    let s = SeedSummary::of(&logs, CONFIDENCE);
+    Some(RatioOverRounds {
+        mean: s.mean.exp(),
+        interval: s.interval.map(|(lo, hi)| [lo.exp(), hi.exp()]),
+        log_sd: s.sd,
+        rounds: s.n,
+    })
+}
+
+/// Whole-epoch and per-step training seconds of one model over the runs (seeds) of a record.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EpochCost {
+    pub seconds_per_epoch: MeanSd,
+    /// Seconds per epoch / steps per epoch (ceil(n_train / batch size)).
+    pub seconds_per_step: MeanSd,
+}
+
+/// Mean ± sd over runs of each model's seconds per epoch and per step, from the sequential
+/// training runs (not interleaved: on a shared machine the load and warm-up differ between them).
+pub fn epoch_costs(runs: &[ModelRun]) -> BTreeMap<ModelKind, EpochCost> {
+    let mut per_model: BTreeMap<ModelKind, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
+    for run in runs {
+        let batch = run.train.config.batch_size.max(1);
+        let steps = ((run.train.n_train + batch - 1) / batch).max(1);
+        let entry = per_model.entry(run.kind).or_default();
+        entry.0.push(run.seconds_per_epoch);
+        entry.1.push(run.seconds_per_epoch / steps as f64);
+    }
+    per_model
+        .into_iter()
+        .map(|(kind, (epoch, step))| {
+            (
+                kind,
+                EpochCost {
+                    seconds_per_epoch: MeanSd::of(&epoch),
+                    seconds_per_step: MeanSd::of(&step),
+                },
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -162,6 +280,7 @@ mod tests {
                 (ModelKind::Cae, cae.to_vec()),
                 (ModelKind::Vae, vae.to_vec()),
             ]),
+            distinct_batches: true,
         }
     }
 
@@ -179,6 +298,66 @@ mod tests {
         let empty = costs(&[], &[]);
         assert!(empty.median_seconds().is_empty());
         assert_eq!(empty.relative_to_cae(), None);
+    }
+
+    // Per-round ratios 1, 2, 4: log-ratios 0, ln 2, 2 ln 2 (mean ln 2, sd ln 2); t(0.975, 2 df) =
+    // 4.302652729749461, half-width 4.302652729749461 · ln 2 / √3 = 1.721873051022375, interval
+    // 2·e^∓1.7219 = [0.3574621235894748, 11.189996746602937] (Python).
+    #[test]
+    fn ratio_over_rounds_is_a_t_interval_of_the_mean_log_ratio() {
+        let r = ratio_over_rounds(&[1.0, 4.0, 8.0], &[1.0, 2.0, 2.0]).unwrap();
+        assert!((r.mean - 2.0).abs() < 1e-12, "{r:?}");
+        assert!((r.log_sd - std::f64::consts::LN_2).abs() < 1e-12, "{r:?}");
+        assert_eq!(r.rounds, 3);
+        let [lo, hi] = r.interval.unwrap();
+        assert!((lo - 0.3574621235894748).abs() < 1e-9, "{lo}");
+        assert!((hi - 11.189996746602937).abs() < 1e-9, "{hi}");
+        // The inverse ratio mirrors it.
+        let inverse = ratio_over_rounds(&[1.0, 2.0, 2.0], &[1.0, 4.0, 8.0]).unwrap();
+        assert!((inverse.mean - 0.5).abs() < 1e-12);
+        assert!((inverse.interval.unwrap()[1] - 1.0 / lo).abs() < 1e-9);
+        // One round: a mean, no interval; no rounds or a zero time: nothing.
+        let one = ratio_over_rounds(&[3.0], &[2.0]).unwrap();
+        assert_eq!((one.mean, one.interval), (1.5, None));
+        assert_eq!(ratio_over_rounds(&[], &[]), None);
+        assert_eq!(ratio_over_rounds(&[1.0], &[0.0]), None);
+    }
+
+    #[test]
+    fn training_order_batches_are_distinct_full_batches_epoch_after_epoch() {
+        let batches = training_order_batches(10, 4, 7, 5);
+        assert_eq!(batches.len(), 5);
+        assert!(batches.iter().all(|b| b.len() == 4));
+        // Two full batches per epoch of 10 (2 images left over): distinct within an epoch.
+        for epoch in batches.chunks(2) {
+            let mut seen: Vec<i64> = epoch.concat();
+            seen.sort();
+            seen.dedup();
+            assert_eq!(seen.len(), 4 * epoch.len(), "{batches:?}");
+        }
+        // The first epoch is the seed's training shuffle.
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        assert_eq!(batches[0], shuffled_indices(10, &mut rng)[..4]);
+        assert_ne!(batches[0], batches[2]);
+    }
+
+    #[test]
+    fn epoch_costs_divide_by_ceil_of_images_per_batch() {
+        let record =
+            crate::record::parse_record(include_str!("../fixtures/records/v1-mnist-1epoch.json"))
+                .unwrap();
+        let mut runs = record.runs;
+        let mut second = runs[0].clone();
+        second.seconds_per_epoch *= 3.0;
+        runs.push(second);
+        let costs = epoch_costs(&runs);
+        let cae = costs[&ModelKind::Cae];
+        let run = &runs[0];
+        let steps = (run.train.n_train as f64 / run.train.config.batch_size as f64).ceil();
+        assert_eq!(cae.seconds_per_epoch.n, 2);
+        assert!((cae.seconds_per_epoch.mean - 2.0 * run.seconds_per_epoch).abs() < 1e-9);
+        assert!((cae.seconds_per_step.mean * steps - cae.seconds_per_epoch.mean).abs() < 1e-9);
+        assert_eq!(costs.len(), 3);
     }
 
     #[test]

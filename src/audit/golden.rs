@@ -293,6 +293,7 @@ impl Collected {
                     })
                     .collect(),
                 relative_step_cost: BTreeMap::new(),
+                step_cost_rounds: BTreeMap::new(),
             };
             let claims = claims::evaluate(dataset, &inputs)
                 .into_iter()

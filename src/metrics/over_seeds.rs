@@ -86,6 +86,26 @@ pub fn paired_t_test(a: &[f64], b: &[f64]) -> Option<PairedSeedTest> {
     })
 }
 
+/// The most seeds [`seeds_to_resolve`] looks at.
+pub const MAX_SEEDS_TO_RESOLVE: usize = 1000;
+
+/// How many seeds a measurement with this `mean` and seed-to-seed `sd` would need for its
+/// two-sided `confidence` Student-t interval to clear `edge`: the smallest n ≥ 2 with
+/// t(confidence, n − 1) · sd / √n < |mean − edge|, taking the mean and sd as they are. None when
+/// the mean is on the edge (or not finite), or more than [`MAX_SEEDS_TO_RESOLVE`] would be needed.
+/// An sd of 0 clears at 2.
+pub fn seeds_to_resolve(mean: f64, sd: f64, edge: f64, confidence: f64) -> Option<usize> {
+    let gap = (mean - edge).abs();
+    if !(gap > 0.0 && gap.is_finite() && sd.is_finite() && sd >= 0.0) {
+        return None;
+    }
+    let clears = |n: usize| t_quantile(confidence, (n - 1) as f64) * sd / (n as f64).sqrt() < gap;
+    // The half-width falls as n grows: the first n that clears, by bisection.
+    let ns: Vec<usize> = (2..=MAX_SEEDS_TO_RESOLVE).collect();
+    let first = ns.partition_point(|n| !clears(*n));
+    ns.get(first).copied()
+}
+
 /// Holm's step-down adjustment of `p` (family-wise error over all of them), in the input order.
 pub fn holm_adjusted(p: &[f64]) -> Vec<f64> {
     let m = p.len();
@@ -133,6 +153,24 @@ mod tests {
             paired_t_test(&[0.9, 0.8], &[0.9, 0.8]).unwrap().p_value,
             1.0
         );
+    }
+
+    // By hand from a t-table: t(0.975, 3 df) = 3.182, so n = 4 gives 3.182 · 1 / 2 = 1.59 < 2, while
+    // n = 3 gives 4.303 / √3 = 2.48. For a gap of 0.5: n = 17 gives t(16) 2.120 / √17 = 0.514,
+    // n = 18 gives t(17) 2.110 / √18 = 0.497 < 0.5.
+    #[test]
+    fn seeds_to_resolve_matches_a_t_table() {
+        assert_eq!(seeds_to_resolve(2.0, 1.0, 0.0, 0.95), Some(4));
+        assert_eq!(seeds_to_resolve(-2.0, 1.0, 0.0, 0.95), Some(4));
+        assert_eq!(seeds_to_resolve(0.5, 1.0, 0.0, 0.95), Some(18));
+        assert_eq!(seeds_to_resolve(0.96, 0.02, 0.95, 0.95), Some(18));
+        // t(0.975, 1 df) = 12.706: 12.706 · 1 / √2 = 8.98 < 9.
+        assert_eq!(seeds_to_resolve(9.0, 1.0, 0.0, 0.95), Some(2));
+        assert_eq!(seeds_to_resolve(0.1, 0.0, 0.0, 0.95), Some(2));
+        assert_eq!(seeds_to_resolve(0.3, 1.0, 0.3, 0.95), None);
+        // About (1.96 / 0.001)² ≈ 3.8 million seeds: past the cap.
+        assert_eq!(seeds_to_resolve(0.001, 1.0, 0.0, 0.95), None);
+        assert_eq!(seeds_to_resolve(f64::NAN, 1.0, 0.0, 0.95), None);
     }
 
     #[test]
