@@ -46,7 +46,7 @@ pub fn describe(cpuinfo: &str) -> String {
 fn field<'a>(cpuinfo: &'a str, name: &str) -> Option<&'a str> {
     cpuinfo.lines().find_map(|line| {
         let (key, value) = line.split_once(':')?;
-        (key.trim() == name).then(|| value.trim())
+        (key.trim() == name).then_some(value.trim())
     })
 }
 

@@ -54,7 +54,11 @@ fn child_probe() {
         }
         other => panic!("unknown case {other}"),
     }
-    println!("\nnonzero={} threads={}", nonzero_halves(), tch::get_num_threads());
+    println!(
+        "\nnonzero={} threads={}",
+        nonzero_halves(),
+        tch::get_num_threads()
+    );
 }
 
 /// How many of the [`ELEMENTS`] products stayed non-zero in a child process running `case`.
