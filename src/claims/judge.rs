@@ -1,10 +1,12 @@
 //! The rules' shared machinery: means and intervals over seeds, where an interval lies against a
 //! band, and the two rule shapes ("band" and "ordering") that every seed-judged claim uses.
 use crate::data::DatasetKind;
-use crate::metrics::over_seeds::{SeedSummary, CONFIDENCE};
+use crate::metrics::over_seeds::{seeds_to_resolve, SeedSummary, CONFIDENCE};
 use crate::model::ModelKind;
 
-use super::{ClaimId, ClaimInputs, ClaimVerdict, Evidence, SeedInputs, Verdict};
+use super::{
+    seeds_needed, ClaimId, ClaimInputs, ClaimVerdict, Evidence, SeedInputs, Verdict, MIN_SEEDS,
+};
 
 /// Mean over seeds and its two-sided [`CONFIDENCE`] Student-t interval (None with fewer than
 /// [`MIN_SEEDS`] values; a zero spread gives a zero-width interval).
@@ -42,6 +44,7 @@ pub(super) struct Judged {
     pub(super) label: String,
     pub(super) values: Vec<f64>,
     pub(super) mean: f64,
+    pub(super) sd: f64,
     pub(super) interval: Option<[f64; 2]>,
 }
 
@@ -50,10 +53,18 @@ impl Judged {
         let (mean, interval) = mean_and_interval(&values);
         Judged {
             label,
+            sd: SeedSummary::of(&values, CONFIDENCE).sd,
             values,
             mean,
             interval,
         }
+    }
+
+    /// [`seeds_to_resolve`] against `edge` (None below [`MIN_SEEDS`] seeds: no spread known).
+    pub(super) fn seeds_to_clear(&self, edge: f64) -> Option<usize> {
+        (self.values.len() >= MIN_SEEDS)
+            .then(|| seeds_to_resolve(self.mean, self.sd, edge, CONFIDENCE))
+            .flatten()
     }
 
     pub(super) fn describe(&self) -> String {
@@ -106,11 +117,7 @@ pub(super) fn classes(inputs: &ClaimInputs, model: ModelKind) -> Vec<u8> {
 }
 
 pub(super) fn class_name(dataset: DatasetKind, class: u8) -> &'static str {
-    dataset
-        .class_names()
-        .get(class as usize)
-        .copied()
-        .unwrap_or("?")
+    dataset.class_names()[class as usize]
 }
 
 pub(super) fn incomplete(
@@ -132,6 +139,7 @@ pub(super) fn incomplete(
             n_seeds: n,
             rule: rule.into(),
         }),
+        seeds_needed: None,
     }
 }
 
@@ -204,6 +212,24 @@ pub(super) fn judge_band(
     } else {
         format!("entirely outside: {} ({n} seeds)", outside.join(", "))
     };
+    let seeds_needed = (verdict == Verdict::Unresolved)
+        .then(|| {
+            // A straddling cell with its mean outside the band refutes once it clears that edge;
+            // one with its mean inside must clear the nearer edge inwards.
+            let straddling = cells
+                .iter()
+                .zip(&placements)
+                .filter(|(_, p)| **p == Placement::Straddles)
+                .map(|(c, _)| c);
+            let (refuting, reproducing): (Vec<_>, Vec<_>) =
+                straddling.partition(|c| c.mean < lo || c.mean > hi);
+            let nearer = |c: &Judged| if c.mean - lo < hi - c.mean { lo } else { hi };
+            let needed = |cells: Vec<&Judged>| -> Vec<Option<usize>> {
+                cells.iter().map(|c| c.seeds_to_clear(nearer(c))).collect()
+            };
+            seeds_needed(&needed(refuting), &needed(reproducing))
+        })
+        .flatten();
     ClaimVerdict {
         id,
         claim: claim.into(),
@@ -216,6 +242,7 @@ pub(super) fn judge_band(
             n_seeds: n,
             rule,
         }),
+        seeds_needed,
     }
 }
 
@@ -265,6 +292,19 @@ pub(super) fn judge_gaps(
         gaps.iter().min_by(|a, b| lower(a).total_cmp(&lower(b)))
     }
     .expect("gaps is not empty");
+    // Counts the interval condition only (not "same sign in every seed"): an unestablished gap
+    // with a negative mean refutes once its interval clears 0, positive ones must all clear it.
+    let seeds_needed = (verdict == Verdict::Unresolved)
+        .then(|| {
+            let open: Vec<&Judged> = gaps.iter().filter(|g| !established(g, true)).collect();
+            let (refuting, reproducing): (Vec<_>, Vec<_>) =
+                open.into_iter().partition(|g| g.mean < 0.0);
+            let needed = |gaps: Vec<&Judged>| -> Vec<Option<usize>> {
+                gaps.iter().map(|g| g.seeds_to_clear(0.0)).collect()
+            };
+            seeds_needed(&needed(refuting), &needed(reproducing))
+        })
+        .flatten();
     ClaimVerdict {
         id,
         claim: claim.into(),
@@ -289,6 +329,7 @@ pub(super) fn judge_gaps(
             n_seeds: n,
             rule,
         }),
+        seeds_needed,
     }
 }
 

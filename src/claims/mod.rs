@@ -60,6 +60,8 @@ pub struct SeedInputs {
 pub struct ClaimInputs {
     pub seeds: Vec<SeedInputs>,
     pub relative_step_cost: BTreeMap<ModelKind, f64>,
+    /// Seconds per step of each interleaved timing round, per model (C6 judges the rounds).
+    pub step_cost_rounds: BTreeMap<ModelKind, Vec<f64>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -73,6 +75,11 @@ pub struct ClaimVerdict {
     /// before claims were judged over seeds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<Evidence>,
+    /// For an unresolved verdict: how many seeds (C6: timing rounds) the observed mean and spread
+    /// would need for the rule's interval to clear its edge ([`seeds_needed`]); None when resolved,
+    /// or when no number would (a zero effect, a tie, more than 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seeds_needed: Option<usize>,
 }
 
 /// The number a verdict rests on.
@@ -114,6 +121,38 @@ impl std::fmt::Display for Verdict {
 impl ClaimVerdict {
     pub fn holds(&self) -> bool {
         self.verdict == Verdict::Reproduced
+    }
+
+    /// The line printed under an unresolved verdict that has a [`ClaimVerdict::seeds_needed`].
+    pub fn seeds_needed_line(&self) -> Option<String> {
+        let n = self
+            .seeds_needed
+            .filter(|_| self.verdict == Verdict::Unresolved)?;
+        let unit = if self.id == "C6" {
+            "timing rounds"
+        } else {
+            "seeds"
+        };
+        Some(format!(
+            "{unit} needed to resolve it if the mean and spread stay as measured: {n}"
+        ))
+    }
+}
+
+/// The seeds (or rounds) an unresolved verdict needs: `refuting` are the statistics whose mean
+/// lies on the refuting side of their edge (any one clearing it refutes: the fewest), `reproducing`
+/// the unresolved ones on the reproducing side (all must clear: the most, None if any cannot).
+/// Each entry is [`seeds_to_resolve`] of one statistic against its edge.
+fn seeds_needed(refuting: &[Option<usize>], reproducing: &[Option<usize>]) -> Option<usize> {
+    if refuting.is_empty() {
+        reproducing
+            .iter()
+            .copied()
+            .collect::<Option<Vec<_>>>()?
+            .into_iter()
+            .max()
+    } else {
+        refuting.iter().flatten().copied().min()
     }
 }
 
@@ -228,6 +267,14 @@ pub fn evaluate_only(
 }
 
 impl ClaimInputs {
+    /// These inputs with the per-round step timings C6 judges.
+    pub fn with_step_cost_rounds(self, rounds: BTreeMap<ModelKind, Vec<f64>>) -> ClaimInputs {
+        ClaimInputs {
+            step_cost_rounds: rounds,
+            ..self
+        }
+    }
+
     /// The inputs from per-class ROC-AUC rows `(seed, model, class, roc_auc)` (seeds kept in the
     /// order they first appear), paired tests of those seeds, and relative step costs.
     pub fn from_rows<'a>(
@@ -258,6 +305,7 @@ impl ClaimInputs {
         ClaimInputs {
             seeds,
             relative_step_cost,
+            step_cost_rounds: BTreeMap::new(),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! The paper's claims C1–C7, one function each, as docs/claims.md states their rules.
 use crate::data::DatasetKind;
-use crate::metrics::over_seeds::{holm_adjusted, SIGNIFICANCE};
+use crate::metrics::over_seeds::{
+    holm_adjusted, ratio_over_rounds, seeds_to_resolve, RatioOverRounds, CONFIDENCE, SIGNIFICANCE,
+};
 use crate::model::ModelKind;
 
 use super::judge::*;
@@ -180,7 +182,7 @@ pub fn c5_cifar_aae_never_significantly_best(inputs: &ClaimInputs) -> ClaimVerdi
     };
     let (class, _, lead) = &per_class[best];
     let (lead_mean, lead_interval) = mean_and_interval(lead);
-    let measured = format!(
+    let mut measured = format!(
         "smallest adjusted p {best_adjusted:.3} ({}, AAE lead over the better other {lead_mean:+.4} {}); AAE beats both with unadjusted p < {SIGNIFICANCE} in: {} ({n} seed(s))",
         class_name(DatasetKind::Cifar10, *class),
         fmt_interval(lead_interval),
@@ -190,6 +192,20 @@ pub fn c5_cifar_aae_never_significantly_best(inputs: &ClaimInputs) -> ClaimVerdi
             nominal.join(", ")
         }
     );
+    if verdict == Verdict::Unresolved {
+        // The class with the most significant single seed: what keeps the claim unresolved.
+        let min_p = |p: &[f64]| p.iter().copied().fold(f64::INFINITY, f64::min);
+        if let Some((class, p, _)) = per_class
+            .iter()
+            .min_by(|a, b| min_p(&a.1).total_cmp(&min_p(&b.1)))
+        {
+            measured.push_str(&format!(
+                "; {}: {}",
+                class_name(DatasetKind::Cifar10, *class),
+                lead_in_standard_errors(p)
+            ));
+        }
+    }
     ClaimVerdict {
         id,
         claim: claim.into(),
@@ -205,7 +221,30 @@ pub fn c5_cifar_aae_never_significantly_best(inputs: &ClaimInputs) -> ClaimVerdi
             n_seeds: n,
             rule,
         }),
+        seeds_needed: None,
     }
+}
+
+/// C5's stand-in for seeds needed: the AAE's lead over the better other model in DeLong standard
+/// errors per seed, z = Φ⁻¹(1 − p) from the one-sided paired p-values (of the weaker of its two
+/// comparisons), and in how many seeds it is below one standard error (z < 1, p > 0.159). A lead
+/// within its own standard error is noise that more seeds average towards zero, not towards
+/// significance.
+fn lead_in_standard_errors(p: &[f64]) -> String {
+    let normal = statrs::distribution::Normal::new(0.0, 1.0).expect("unit normal");
+    let z: Vec<f64> = p
+        .iter()
+        .map(|p| statrs::distribution::ContinuousCDF::inverse_cdf(&normal, 1.0 - p))
+        .collect();
+    let below = z.iter().filter(|z| **z < 1.0).count();
+    format!(
+        "lead in DeLong standard errors per seed {}: below one standard error in {below} of {} seed(s)",
+        z.iter()
+            .map(|z| format!("{z:+.2}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        z.len()
+    )
 }
 
 /// Cost ratios within this band of 1 are ties: repeated interleaved measurements of the VAE/CAE
@@ -213,45 +252,108 @@ pub fn c5_cifar_aae_never_significantly_best(inputs: &ClaimInputs) -> ClaimVerdi
 /// is not resolved. The paper's own VAE/CAE ratios (1.039, 1.113) lie inside it.
 pub const COST_TIE_BAND: f64 = 0.15;
 
-/// C6: training cost per step is ordered CAE < VAE < AAE (rule "cost", one interleaved timing, not
-/// judged over seeds). Refuted when a step of the order is reversed beyond the tie band, reproduced
-/// when both steps exceed it, unresolved otherwise.
+/// C6: training cost per step is ordered CAE < VAE < AAE (rule "cost", judged over the interleaved
+/// timing rounds of one run, not over seeds). Per round the ratios VAE/CAE and AAE/VAE; for each
+/// their geometric mean over rounds and its 95 % t-interval ([`ratio_over_rounds`]). Both intervals
+/// above 1 + [`COST_TIE_BAND`] → reproduced; either wholly below 1 − [`COST_TIE_BAND`] → refuted;
+/// otherwise (or with fewer than two rounds) unresolved.
 pub fn c6_training_cost_order(inputs: &ClaimInputs, dataset: DatasetKind) -> ClaimVerdict {
+    let (lo_edge, hi_edge) = (1.0 - COST_TIE_BAND, 1.0 + COST_TIE_BAND);
     let rule = format!(
-        "one interleaved per-step timing: VAE/CAE and AAE/VAE both > 1 + {COST_TIE_BAND} -> reproduced; either < 1 - {COST_TIE_BAND} -> refuted; else unresolved"
+        "per-step cost ratios per interleaved timing round; VAE/CAE and AAE/VAE 95 % t-intervals (of the mean log-ratio over rounds) both above {hi_edge} -> reproduced; either wholly below {lo_edge} -> refuted; else unresolved"
     );
-    let cost = |m| inputs.relative_step_cost.get(&m).copied();
-    let (verdict, measured, value) = match (
-        cost(ModelKind::Cae),
-        cost(ModelKind::Vae),
-        cost(ModelKind::Aae),
+    let rounds = |m| inputs.step_cost_rounds.get(&m).filter(|r| !r.is_empty());
+    let ratios = match (
+        rounds(ModelKind::Cae),
+        rounds(ModelKind::Vae),
+        rounds(ModelKind::Aae),
     ) {
         (Some(cae), Some(vae), Some(aae)) => {
-            let steps = [vae / cae, aae / vae];
-            let verdict = if steps.iter().any(|r| *r < 1.0 - COST_TIE_BAND) {
+            ratio_over_rounds(vae, cae).zip(ratio_over_rounds(aae, vae))
+        }
+        _ => None,
+    };
+    let mut seeds_needed = None;
+    let (verdict, measured, statistic, value, interval) = match ratios {
+        Some((vae_cae, aae_vae)) => {
+            let steps = [("VAE/CAE", vae_cae), ("AAE/VAE", aae_vae)];
+            let below = |r: &RatioOverRounds| r.interval.is_some_and(|[_, hi]| hi < lo_edge);
+            let above = |r: &RatioOverRounds| r.interval.is_some_and(|[lo, _]| lo > hi_edge);
+            let verdict = if steps.iter().any(|(_, r)| below(r)) {
                 Verdict::Refuted
-            } else if steps.iter().all(|r| *r > 1.0 + COST_TIE_BAND) {
+            } else if steps.iter().all(|(_, r)| above(r)) {
                 Verdict::Reproduced
             } else {
                 Verdict::Unresolved
             };
+            let lower = |r: &RatioOverRounds| r.interval.map_or(r.mean, |[lo, _]| lo);
+            let (name, decisive) = if verdict == Verdict::Refuted {
+                steps.into_iter().find(|(_, r)| below(r))
+            } else {
+                steps
+                    .into_iter()
+                    .min_by(|a, b| lower(&a.1).total_cmp(&lower(&b.1)))
+            }
+            .expect("two steps");
+            if verdict == Verdict::Unresolved && vae_cae.rounds >= 2 {
+                // On the log scale, where the interval is a t-interval. A mean inside the tie band
+                // stays unresolved at any number of rounds.
+                let clear = |r: &RatioOverRounds, edge: f64| {
+                    seeds_to_resolve(r.mean.ln(), r.log_sd, edge.ln(), CONFIDENCE)
+                };
+                let refuting: Vec<_> = steps
+                    .iter()
+                    .filter(|(_, r)| r.mean < lo_edge)
+                    .map(|(_, r)| clear(r, lo_edge))
+                    .collect();
+                let reproducing: Vec<_> = steps
+                    .iter()
+                    .filter(|(_, r)| !above(r))
+                    .map(|(_, r)| (r.mean > hi_edge).then(|| clear(r, hi_edge)).flatten())
+                    .collect();
+                seeds_needed = super::seeds_needed(&refuting, &reproducing);
+            }
+            let describe = |(name, r): &(&str, RatioOverRounds)| {
+                format!("{name} {:.3} {}", r.mean, fmt_interval(r.interval))
+            };
             (
                 verdict,
                 format!(
-                    "cost per step VAE/CAE {:.3}, AAE/VAE {:.3}, AAE/CAE {:.3} (ratios within {:.2} of 1 are ties, timed interleaved)",
-                    steps[0],
-                    steps[1],
-                    aae / cae,
-                    COST_TIE_BAND
+                    "cost per step {}, {} over {} interleaved rounds (geometric means; ratios within {:.2} of 1 are ties); AAE/CAE {:.3}",
+                    describe(&steps[0]),
+                    describe(&steps[1]),
+                    vae_cae.rounds,
+                    COST_TIE_BAND,
+                    vae_cae.mean * aae_vae.mean
                 ),
-                Some(steps[0].min(steps[1])),
+                format!("{name} per-step cost ratio (geometric mean over rounds)"),
+                Some(decisive.mean),
+                decisive.interval,
             )
         }
-        _ => (
-            Verdict::Unresolved,
-            "no per-step costs of all three models (step-cost timing skipped)".into(),
-            None,
-        ),
+        None => {
+            let cost = |m| inputs.relative_step_cost.get(&m).copied();
+            let measured = match (
+                cost(ModelKind::Cae),
+                cost(ModelKind::Vae),
+                cost(ModelKind::Aae),
+            ) {
+                (Some(cae), Some(vae), Some(aae)) => format!(
+                    "cost per step VAE/CAE {:.3}, AAE/VAE {:.3}, AAE/CAE {:.3}, without per-round timings to judge",
+                    vae / cae,
+                    aae / vae,
+                    aae / cae
+                ),
+                _ => "no per-step costs of all three models (step-cost timing skipped)".into(),
+            };
+            (
+                Verdict::Unresolved,
+                measured,
+                "the smaller of VAE/CAE and AAE/VAE per-step cost".into(),
+                None,
+                None,
+            )
+        }
     };
     ClaimVerdict {
         id: ClaimId::C6,
@@ -267,12 +369,13 @@ pub fn c6_training_cost_order(inputs: &ClaimInputs, dataset: DatasetKind) -> Cla
         verdict,
         measured,
         evidence: Some(Evidence {
-            statistic: "the smaller of VAE/CAE and AAE/VAE per-step cost".into(),
+            statistic,
             value,
-            interval: None,
+            interval,
             n_seeds: 1,
             rule,
         }),
+        seeds_needed,
     }
 }
 
@@ -320,6 +423,7 @@ mod tests {
                 })
                 .collect(),
             relative_step_cost: BTreeMap::new(),
+            step_cost_rounds: BTreeMap::new(),
         }
     }
 
@@ -575,27 +679,130 @@ mod tests {
         }
     }
 
+    /// C6 inputs with per-round seconds per step: the CAE's `cae`, the VAE's and AAE's the CAE's
+    /// times the given per-round ratios.
+    fn c6_verdict(cae: &[f64], vae_over_cae: &[f64], aae_over_cae: &[f64]) -> ClaimVerdict {
+        let times = |ratios: &[f64]| cae.iter().zip(ratios).map(|(c, r)| c * r).collect();
+        let mut inputs = ClaimInputs::default();
+        inputs.step_cost_rounds.insert(ModelKind::Cae, cae.to_vec());
+        inputs
+            .step_cost_rounds
+            .insert(ModelKind::Vae, times(vae_over_cae));
+        inputs
+            .step_cost_rounds
+            .insert(ModelKind::Aae, times(aae_over_cae));
+        c6_training_cost_order(&inputs, DatasetKind::Mnist)
+    }
+
     #[test]
-    fn c6_needs_both_steps_of_the_order_beyond_the_tie_band() {
-        let verdict_for = |vae: f64, aae: f64| {
-            let mut inputs = ClaimInputs::default();
-            for (kind, cost) in [
-                (ModelKind::Cae, 1.0),
-                (ModelKind::Vae, vae),
-                (ModelKind::Aae, aae),
-            ] {
-                inputs.relative_step_cost.insert(kind, cost);
-            }
-            c6_training_cost_order(&inputs, DatasetKind::Mnist).verdict
-        };
-        assert_eq!(verdict_for(1.2, 1.5), Verdict::Reproduced);
-        assert_eq!(verdict_for(1.02, 1.6), Verdict::Unresolved);
-        assert_eq!(verdict_for(1.2, 1.25), Verdict::Unresolved);
-        assert_eq!(verdict_for(0.8, 1.6), Verdict::Refuted);
-        assert_eq!(verdict_for(1.5, 1.2), Verdict::Refuted);
+    fn c6_needs_both_steps_of_the_order_beyond_the_tie_band_over_rounds() {
+        let cae = [0.030, 0.060, 0.031, 0.029];
+        let verdict = |vae: &[f64], aae: &[f64]| c6_verdict(&cae, vae, aae).verdict;
+        // Load that doubles a round's times cancels within the round.
+        assert_eq!(
+            verdict(&[1.30, 1.31, 1.29, 1.30], &[1.95, 1.96, 1.94, 1.95]),
+            Verdict::Reproduced
+        );
+        // A tie: VAE/CAE inside the band.
+        assert_eq!(
+            verdict(&[1.02, 1.01, 1.03, 1.02], &[1.6, 1.6, 1.6, 1.6]),
+            Verdict::Unresolved
+        );
+        // Mean VAE/CAE 1.3, but too spread over rounds for its interval to clear 1.15.
+        assert_eq!(
+            verdict(&[1.0, 1.6, 1.1, 1.5], &[1.6, 2.6, 1.8, 2.4]),
+            Verdict::Unresolved
+        );
+        assert_eq!(
+            verdict(&[0.80, 0.81, 0.79, 0.80], &[1.6, 1.6, 1.6, 1.6]),
+            Verdict::Refuted
+        );
+        // AAE/VAE reversed: 1.2 / 1.5 = 0.8.
+        assert_eq!(
+            verdict(&[1.5, 1.5, 1.5, 1.5], &[1.2, 1.21, 1.19, 1.2]),
+            Verdict::Refuted
+        );
+        // One round: no interval.
+        assert_eq!(
+            c6_verdict(&[0.03], &[1.5], &[2.0]).verdict,
+            Verdict::Unresolved
+        );
         assert_eq!(
             c6_training_cost_order(&ClaimInputs::default(), DatasetKind::Mnist).verdict,
             Verdict::Unresolved
         );
+    }
+
+    #[test]
+    fn c6_statistic_is_the_geometric_mean_ratio_with_its_interval_and_rounds_needed() {
+        // VAE/CAE 1, 2, 4 per round: geometric mean 2, interval 2·e^∓1.7219 =
+        // [0.3575, 11.1900] (step_cost::tests); AAE/VAE 2 in every round.
+        let v = c6_verdict(&[1.0, 1.0, 1.0], &[1.0, 2.0, 4.0], &[2.0, 4.0, 8.0]);
+        assert_eq!(v.verdict, Verdict::Unresolved);
+        let evidence = v.evidence.as_ref().unwrap();
+        assert!(evidence.statistic.starts_with("VAE/CAE"), "{evidence:?}");
+        assert!((evidence.value.unwrap() - 2.0).abs() < 1e-12);
+        let [lo, hi] = evidence.interval.unwrap();
+        assert!((lo - 0.3574621235894748).abs() < 1e-9 && (hi - 11.189996746602937).abs() < 1e-9);
+        // ln 2 − ln 1.15 = 0.5534 against a log sd of ln 2 = 0.6931: t(n−1)·0.6931/√n < 0.5534
+        // first at n = 9 (t(8) 2.306 → 0.533; n = 8: t(7) 2.365 → 0.580).
+        assert_eq!(v.seeds_needed, Some(9));
+        assert!(v.seeds_needed_line().unwrap().contains("timing rounds"));
+        // A tie never resolves.
+        let tie = c6_verdict(&[1.0, 1.0, 1.0], &[1.0, 1.05, 1.1], &[2.0, 2.1, 2.2]);
+        assert_eq!((tie.verdict, tie.seeds_needed), (Verdict::Unresolved, None));
+    }
+
+    #[test]
+    fn unresolved_seed_judged_verdicts_say_how_many_seeds_would_resolve_them() {
+        let base = paper_table(DatasetKind::Mnist);
+        // C1: AAE 7 at 0.955, 0.965, 0.975 (mean 0.965, sd 0.01) against the edge 0.96: the
+        // smallest n with t(n−1)·0.01/√n < 0.005 is 18 (t(17) 2.110 / √18 · 0.01 = 0.00497).
+        let edge = three_seeds(&base, |i, t| {
+            set(t, ModelKind::Aae, 7, [0.955, 0.965, 0.975][i])
+        });
+        let verdict = c1_mnist_all_high(&edge);
+        assert_eq!(verdict.verdict, Verdict::Unresolved);
+        assert_eq!(verdict.seeds_needed, Some(18));
+        assert!(verdict.seeds_needed_line().unwrap().contains("seeds"));
+        // Resolved verdicts need none.
+        assert_eq!(
+            c1_mnist_all_high(&three_seeds(&base, |_, _| {})).seeds_needed,
+            None
+        );
+        // C2: every seed in order by 0.001, 0.02, 0.001 for the CAE (mean 0.00733, sd 0.01097):
+        // t(n−1)/√n < 0.00733 / 0.01097 = 0.6685 first at n = 12 (t(11) 2.201 / √12 = 0.635;
+        // n = 11: t(10) 2.228 / √11 = 0.672).
+        let noisy = three_seeds(&base, |i, t| {
+            let seven = t[&(ModelKind::Cae, 7)];
+            set(t, ModelKind::Cae, 9, seven + [0.001, 0.02, 0.001][i])
+        });
+        let verdict = c2_mnist_hardest_classes(&noisy);
+        assert_eq!(verdict.verdict, Verdict::Unresolved);
+        let n = verdict.seeds_needed.unwrap();
+        assert_eq!(n, 12);
+        let gaps = [0.001f64, 0.02, 0.001];
+        let mean = gaps.iter().sum::<f64>() / 3.0;
+        let sd = (gaps.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / 2.0).sqrt();
+        let half = |n: usize| {
+            crate::metrics::over_seeds::t_quantile(0.95, (n - 1) as f64) * sd / (n as f64).sqrt()
+        };
+        assert!(half(n) < mean && half(n - 1) >= mean, "{n}");
+    }
+
+    #[test]
+    fn an_unresolved_c5_says_whether_the_lead_is_within_one_standard_error() {
+        // p 0.5 everywhere but ship in one seed: z = 0 (p 0.5) is below one standard error.
+        let once = c5_inputs(|i, c| (c == 8 && i == 0).then_some(0.001));
+        let verdict = c5_cifar_aae_never_significantly_best(&once);
+        assert_eq!(verdict.verdict, Verdict::Unresolved);
+        assert!(
+            verdict
+                .measured
+                .contains("ship: lead in DeLong standard errors per seed +3.09 +0.00 +0.00: below one standard error in 2 of 3 seed(s)"),
+            "{}",
+            verdict.measured
+        );
+        assert_eq!(verdict.seeds_needed, None);
     }
 }

@@ -24,6 +24,12 @@ pub fn run(args: &DataDirArg) -> anyhow::Result<()> {
         env.cuda_device_count,
         env.threads
     );
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    out!(
+        "CPU: {}; subnormal floats flushed to zero: {}",
+        crate::run::cpu::describe(&cpuinfo),
+        env.flush_denormals.is_some_and(|f| f.active)
+    );
     let dir = args.resolve();
     out!("data dir: {}", dir.display());
     let mut unavailable = Vec::new();

@@ -27,6 +27,10 @@ pub mod sweep;
     about = "Reproduce and audit CAE/VAE/AAE anomaly detection (Tables 5-6)"
 )]
 pub struct Cli {
+    /// Leave subnormal floats as they are instead of flushing them to zero (for comparison: on x86
+    /// they cost ~2.5x per operation and distort timings; recorded in every run record).
+    #[arg(long, global = true)]
+    pub no_flush_denormals: bool,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -110,6 +110,26 @@ pub fn paired_t_test(a: &[f64], b: &[f64]) -> Option<PairedSeedTest> {
     })
 }
 
+/// The most seeds [`seeds_to_resolve`] looks at.
+pub const MAX_SEEDS_TO_RESOLVE: usize = 1000;
+
+/// How many seeds a measurement with this `mean` and seed-to-seed `sd` would need for its
+/// two-sided `confidence` Student-t interval to clear `edge`: the smallest n ≥ 2 with
+/// t(confidence, n − 1) · sd / √n < |mean − edge|, taking the mean and sd as they are. None when
+/// the mean is on the edge (or not finite), or more than [`MAX_SEEDS_TO_RESOLVE`] would be needed.
+/// An sd of 0 clears at 2.
+pub fn seeds_to_resolve(mean: f64, sd: f64, edge: f64, confidence: f64) -> Option<usize> {
+    let gap = (mean - edge).abs();
+    if !(gap > 0.0 && gap.is_finite() && sd.is_finite() && sd >= 0.0) {
+        return None;
+    }
+    let clears = |n: usize| t_quantile(confidence, (n - 1) as f64) * sd / (n as f64).sqrt() < gap;
+    // The half-width falls as n grows: the first n that clears, by bisection.
+    let ns: Vec<usize> = (2..=MAX_SEEDS_TO_RESOLVE).collect();
+    let first = ns.partition_point(|n| !clears(*n));
+    ns.get(first).copied()
+}
+
 /// Holm's step-down adjustment of `p` (family-wise error over all of them), in the input order.
 pub fn holm_adjusted(p: &[f64]) -> Vec<f64> {
     let m = p.len();
@@ -124,9 +144,63 @@ pub fn holm_adjusted(p: &[f64]) -> Vec<f64> {
     adjusted
 }
 
+/// A cost ratio over rounds: the geometric mean of the within-round ratios and the
+/// [`CONFIDENCE`]-level Student-t interval of that mean (a t-interval of the mean log-ratio,
+/// exponentiated). Log-ratios make VAE/CAE and CAE/VAE mirror images.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RatioOverRounds {
+    /// Geometric mean of the per-round ratios.
+    pub mean: f64,
+    /// None with fewer than two rounds.
+    pub interval: Option<[f64; 2]>,
+    /// Sample sd of the per-round log-ratios.
+    pub log_sd: f64,
+    pub rounds: usize,
+}
+
+/// [`RatioOverRounds`] of `numerator[i] / denominator[i]` (paired by round); None without a
+/// round, or when a time is not positive and finite.
+pub fn ratio_over_rounds(numerator: &[f64], denominator: &[f64]) -> Option<RatioOverRounds> {
+    let logs: Vec<f64> = numerator
+        .iter()
+        .zip(denominator)
+        .map(|(a, b)| (a / b).ln())
+        .collect();
+    if logs.is_empty() || logs.iter().any(|l| !l.is_finite()) {
+        return None;
+    }
+    let s = SeedSummary::of(&logs, CONFIDENCE);
+    Some(RatioOverRounds {
+        mean: s.mean.exp(),
+        interval: s.interval.map(|(lo, hi)| [lo.exp(), hi.exp()]),
+        log_sd: s.sd,
+        rounds: s.n,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ratio_over_rounds_is_a_t_interval_of_the_mean_log_ratio() {
+        let r = ratio_over_rounds(&[1.0, 4.0, 8.0], &[1.0, 2.0, 2.0]).unwrap();
+        assert!((r.mean - 2.0).abs() < 1e-12, "{r:?}");
+        assert!((r.log_sd - std::f64::consts::LN_2).abs() < 1e-12, "{r:?}");
+        assert_eq!(r.rounds, 3);
+        let [lo, hi] = r.interval.unwrap();
+        assert!((lo - 0.3574621235894748).abs() < 1e-9, "{lo}");
+        assert!((hi - 11.189996746602937).abs() < 1e-9, "{hi}");
+        // The inverse ratio mirrors it.
+        let inverse = ratio_over_rounds(&[1.0, 2.0, 2.0], &[1.0, 4.0, 8.0]).unwrap();
+        assert!((inverse.mean - 0.5).abs() < 1e-12);
+        assert!((inverse.interval.unwrap()[1] - 1.0 / lo).abs() < 1e-9);
+        // One round: a mean, no interval; no rounds or a zero time: nothing.
+        let one = ratio_over_rounds(&[3.0], &[2.0]).unwrap();
+        assert_eq!((one.mean, one.interval), (1.5, None));
+        assert_eq!(ratio_over_rounds(&[], &[]), None);
+        assert_eq!(ratio_over_rounds(&[1.0], &[0.0]), None);
+    }
 
     #[test]
     fn mean_sd_uses_the_sample_deviation() {
@@ -164,6 +238,24 @@ mod tests {
             paired_t_test(&[0.9, 0.8], &[0.9, 0.8]).unwrap().p_value,
             1.0
         );
+    }
+
+    // By hand from a t-table: t(0.975, 3 df) = 3.182, so n = 4 gives 3.182 · 1 / 2 = 1.59 < 2, while
+    // n = 3 gives 4.303 / √3 = 2.48. For a gap of 0.5: n = 17 gives t(16) 2.120 / √17 = 0.514,
+    // n = 18 gives t(17) 2.110 / √18 = 0.497 < 0.5.
+    #[test]
+    fn seeds_to_resolve_matches_a_t_table() {
+        assert_eq!(seeds_to_resolve(2.0, 1.0, 0.0, 0.95), Some(4));
+        assert_eq!(seeds_to_resolve(-2.0, 1.0, 0.0, 0.95), Some(4));
+        assert_eq!(seeds_to_resolve(0.5, 1.0, 0.0, 0.95), Some(18));
+        assert_eq!(seeds_to_resolve(0.96, 0.02, 0.95, 0.95), Some(18));
+        // t(0.975, 1 df) = 12.706: 12.706 · 1 / √2 = 8.98 < 9.
+        assert_eq!(seeds_to_resolve(9.0, 1.0, 0.0, 0.95), Some(2));
+        assert_eq!(seeds_to_resolve(0.1, 0.0, 0.0, 0.95), Some(2));
+        assert_eq!(seeds_to_resolve(0.3, 1.0, 0.3, 0.95), None);
+        // About (1.96 / 0.001)² ≈ 3.8 million seeds: past the cap.
+        assert_eq!(seeds_to_resolve(0.001, 1.0, 0.0, 0.95), None);
+        assert_eq!(seeds_to_resolve(f64::NAN, 1.0, 0.0, 0.95), None);
     }
 
     #[test]

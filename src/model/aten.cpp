@@ -38,3 +38,33 @@ extern "C" at::Tensor *aerepro_channels_last(const at::Tensor *self, char *error
   return guarded(error, error_len,
                  [&] { return self->contiguous(at::MemoryFormat::ChannelsLast); });
 }
+
+// Flush-to-zero / denormals-are-zero (MXCSR | 0x8040 on x86) through libtorch's own switch. MXCSR is
+// per thread: `aerepro_set_flush_denormal` sets it on the calling thread only, and a thread
+// created later (pthread_create copies the creator's floating-point state) inherits it.
+// `aerepro_set_flush_denormal_everywhere` also sets it on every thread of libtorch's intra-op pool
+// that exists now, from inside an `at::parallel_for` with one item per pool thread. Both return
+// what libtorch returns: whether the CPU supports it (false on non-x86 or without SSE3).
+#include <ATen/Context.h>
+#include <ATen/Parallel.h>
+
+#include <atomic>
+
+extern "C" bool aerepro_set_flush_denormal(bool on) {
+  return at::globalContext().setFlushDenormal(on);
+}
+
+extern "C" bool aerepro_set_flush_denormal_everywhere(bool on) {
+  bool supported = at::globalContext().setFlushDenormal(on);
+  int64_t threads = at::get_num_threads();
+  if (threads > 1) {
+    std::atomic<bool> all{true};
+    at::parallel_for(0, threads, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        if (!at::globalContext().setFlushDenormal(on)) all = false;
+      }
+    });
+    supported = supported && all;
+  }
+  return supported;
+}

@@ -1,8 +1,12 @@
 //! The libtorch operations tch does not bind, called through `src/model/aten.cpp` (compiled by
 //! build.rs against the same libtorch as tch). Like tch's own operations they panic when libtorch
-//! raises, with libtorch's message.
+//! raises, with libtorch's message. Also the switch that flushes subnormal floats to zero
+//! ([`flush_denormals`]).
 
 use std::ffi::{c_char, CStr};
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use serde::{Deserialize, Serialize};
 
 use tch::Tensor;
 
@@ -19,6 +23,10 @@ extern "C" {
         error: *mut c_char,
         error_len: usize,
     ) -> *mut torch_sys::C_tensor;
+
+    fn aerepro_set_flush_denormal(on: bool) -> bool;
+
+    fn aerepro_set_flush_denormal_everywhere(on: bool) -> bool;
 }
 
 /// Runs one `aten.cpp` function, which writes a message into its error buffer and returns null
@@ -52,6 +60,71 @@ pub fn to_channels_last(xs: &Tensor) -> Tensor {
     call("to_channels_last", |error, len| unsafe {
         aerepro_channels_last(xs.as_ptr(), error, len)
     })
+}
+
+/// Whether subnormal floats are flushed to zero (FTZ/DAZ) in this process, as asked for and as set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlushDenormals {
+    /// What the process asked for.
+    pub requested: bool,
+    /// Whether FTZ/DAZ is on in the calling thread and every intra-op pool thread (false when not
+    /// requested, or the CPU cannot: non-x86, or no SSE3).
+    pub active: bool,
+}
+
+/// The status set by the last [`flush_denormals`] call of this process (0: never called).
+static FLUSH_DENORMALS: AtomicU8 = AtomicU8::new(0);
+
+/// Turns flushing of subnormal floats to zero (FTZ and DAZ, libtorch's
+/// `at::globalContext().setFlushDenormal`) on or off, in the calling thread and in every thread of
+/// libtorch's intra-op pool; threads created afterwards by this thread inherit it. Call it first in
+/// a process that trains, scores or times, on the thread that runs libtorch.
+///
+/// Why: a model that overfits a few batches drives its gradients into the subnormal range, where
+/// x86 arithmetic takes many times longer; the CAE's step then costs 2.5× the VAE's on an Intel Xeon
+/// (docs/performance.md, "Training cost"). Flushing costs nothing elsewhere: trained values are
+/// far above 1e-38.
+pub fn flush_denormals(enabled: bool) -> FlushDenormals {
+    // SAFETY: a plain call into libtorch with no pointers.
+    let supported = unsafe { aerepro_set_flush_denormal_everywhere(enabled) };
+    let status = FlushDenormals {
+        requested: enabled,
+        active: enabled && supported,
+    };
+    FLUSH_DENORMALS.store(
+        1 + u8::from(status.requested) * 2 + u8::from(status.active),
+        Ordering::SeqCst,
+    );
+    status
+}
+
+/// What the last [`flush_denormals`] call of this process set (None: never called; libtorch's
+/// default then holds, no flushing).
+pub fn flush_denormals_status() -> Option<FlushDenormals> {
+    match FLUSH_DENORMALS.load(Ordering::SeqCst) {
+        0 => None,
+        code => Some(FlushDenormals {
+            requested: (code - 1) & 2 != 0,
+            active: (code - 1) & 1 != 0,
+        }),
+    }
+}
+
+/// The environment variable that turns flushing off (`0`); flushing is on without it.
+pub const FLUSH_DENORMALS_ENV: &str = "AEREPRO_FLUSH_DENORMALS";
+
+/// [`flush_denormals`] as [`FLUSH_DENORMALS_ENV`] asks: off when it is `0`, on otherwise.
+pub fn flush_denormals_from_env() -> FlushDenormals {
+    let off = std::env::var(FLUSH_DENORMALS_ENV).is_ok_and(|v| v.trim() == "0");
+    flush_denormals(!off)
+}
+
+/// Sets FTZ/DAZ in the calling thread only (not the pool); for tests that check what a pool
+/// thread inherits.
+#[doc(hidden)]
+pub fn flush_denormals_this_thread_only(enabled: bool) -> bool {
+    // SAFETY: a plain call into libtorch with no pointers.
+    unsafe { aerepro_set_flush_denormal(enabled) }
 }
 
 #[cfg(test)]

@@ -194,6 +194,9 @@ pub fn render(record: &RunRecord) -> String {
             if let Some(evidence) = &claim.evidence {
                 let _ = writeln!(out, "     {}", evidence_line(evidence));
             }
+            if let Some(line) = claim.seeds_needed_line() {
+                let _ = writeln!(out, "     {line}");
+            }
         }
     }
     out

@@ -1,6 +1,8 @@
 //! The software and machine facts recorded with every result.
 use serde::{Deserialize, Serialize};
 
+use crate::model::aten::FlushDenormals;
+
 /// Software and machine facts recorded with every result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Environment {
@@ -18,6 +20,10 @@ pub struct Environment {
     /// differently.
     #[serde(default)]
     pub cpu_features: Vec<String>,
+    /// Whether subnormal floats were flushed to zero (`model::aten::flush_denormals`); None where
+    /// the process never set it (libtorch's default, no flushing) and in older records.
+    #[serde(default)]
+    pub flush_denormals: Option<FlushDenormals>,
 }
 
 pub const TCH_VERSION: &str = "0.24.0";
@@ -40,6 +46,7 @@ impl Environment {
             cpu_features: std::fs::read_to_string("/proc/cpuinfo")
                 .map(|text| dispatch_features(&text))
                 .unwrap_or_default(),
+            flush_denormals: crate::model::aten::flush_denormals_status(),
         }
     }
 }

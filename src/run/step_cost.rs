@@ -4,12 +4,15 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use anyhow::bail;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use tch::{Device, Kind, Tensor};
 
 use crate::data::DatasetKind;
+use crate::metrics::over_seeds::{ratio_over_rounds, RatioOverRounds};
 use crate::model::ModelKind;
-use crate::train::{TrainConfig, Trainer};
+use crate::train::{shuffled_indices, TrainConfig, Trainer};
 
 /// How much interleaved timing an experiment does after training (0 rounds: none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +41,10 @@ pub struct StepCosts {
     pub steps_per_round: usize,
     /// Seconds per step of each round, per model.
     pub rounds: BTreeMap<ModelKind, Vec<f64>>,
+    /// True when every step trained on a distinct batch in training order; false in records that
+    /// timed the same few batches repeatedly.
+    #[serde(default)]
+    pub distinct_batches: bool,
 }
 
 impl StepCosts {
@@ -48,6 +55,15 @@ impl StepCosts {
             .filter(|(_, v)| !v.is_empty())
             .map(|(kind, v)| (*kind, median(v)))
             .collect()
+    }
+
+    /// [`ratio_over_rounds`] of `numerator / denominator`; None when either was not measured.
+    pub fn ratio_over_rounds(
+        &self,
+        numerator: ModelKind,
+        denominator: ModelKind,
+    ) -> Option<RatioOverRounds> {
+        ratio_over_rounds(self.rounds.get(&numerator)?, self.rounds.get(&denominator)?)
     }
 
     /// Cost of each model relative to the CAE's (the median within-round ratio; CAE = 1), or None
@@ -82,8 +98,13 @@ fn median(values: &[f64]) -> f64 {
 
 /// Times training steps of the three models interleaved, so that a change in machine load affects
 /// each alike: the three are built once and warmed up, then each of `rounds` rounds times
-/// `steps_per_round` steps of every model, the order rotating by round. Whole-epoch times of a
-/// sequential run are not comparable on a shared machine (the first model pays the warm-up).
+/// `steps_per_round` steps of every model, the order rotating by round. Every model trains on the
+/// same distinct batches in training order (the seed's shuffle of the images, epoch after epoch, full
+/// batches only), as it would in a real run: a few batches repeated would let a model overfit them,
+/// and its gradients then sink into subnormal floats that an x86 CPU without flushing
+/// (`model::aten::flush_denormals`) computes many times slower. Batches are gathered before each
+/// round, outside the timing. Whole-epoch times of a sequential run are not comparable on a shared
+/// machine (the first model pays the warm-up).
 pub fn measure_step_costs(
     dataset: DatasetKind,
     train_images: &Tensor,
@@ -104,39 +125,45 @@ pub fn measure_step_costs(
     if let Some(threads) = template.threads {
         tch::set_num_threads(threads);
     }
-    let batches: Vec<Tensor> = (0..steps_per_round as i64)
-        .map(|i| {
-            let lo = (i * batch) % (n - batch + 1);
-            train_images
-                .narrow(0, lo, batch)
-                .to_device(device)
-                .to_kind(Kind::Float)
-        })
-        .collect();
+    let images = train_images.to_device(device).to_kind(Kind::Float);
+    let order = training_order_batches(
+        n as usize,
+        batch as usize,
+        template.seed,
+        WARMUP_STEPS + rounds * steps_per_round,
+    );
+    let gather = |indices: &[Vec<i64>]| -> Vec<Tensor> {
+        indices
+            .iter()
+            .map(|idx| images.index_select(0, &Tensor::from_slice(idx).to_device(device)))
+            .collect()
+    };
     let trainers = ModelKind::ALL
         .iter()
         .map(|&kind| Trainer::new(kind, dataset, template, device))
         .collect::<Result<Vec<_>, _>>()?;
-    let run_steps = |trainer: &Trainer, steps: usize| -> anyhow::Result<f64> {
+    let run_steps = |trainer: &Trainer, batches: &[Tensor]| -> anyhow::Result<f64> {
         let start = Instant::now();
         let mut last = None;
-        for xs in batches.iter().cycle().take(steps) {
+        for xs in batches {
             last = Some(trainer.step(xs, template.vae.beta)?);
         }
         // Reading a statistic back waits for the device (a no-op wait on the CPU).
         if let Some(stats) = last {
             stats.values()?;
         }
-        Ok(start.elapsed().as_secs_f64() / steps as f64)
+        Ok(start.elapsed().as_secs_f64() / batches.len() as f64)
     };
+    let warmup = gather(&order[..WARMUP_STEPS]);
     for trainer in &trainers {
-        run_steps(trainer, WARMUP_STEPS)?;
+        run_steps(trainer, &warmup)?;
     }
     let mut measured: BTreeMap<ModelKind, Vec<f64>> = BTreeMap::new();
-    for round in 0..rounds {
+    for (round, indices) in order[WARMUP_STEPS..].chunks(steps_per_round).enumerate() {
+        let batches = gather(indices);
         for offset in 0..trainers.len() {
             let trainer = &trainers[(round + offset) % trainers.len()];
-            let seconds = run_steps(trainer, steps_per_round)?;
+            let seconds = run_steps(trainer, &batches)?;
             measured
                 .entry(trainer.model.kind)
                 .or_default()
@@ -147,7 +174,27 @@ pub fn measure_step_costs(
         threads: tch::get_num_threads(),
         steps_per_round,
         rounds: measured,
+        distinct_batches: true,
     })
+}
+
+/// The first `count` minibatches (image indices) of training on `n` images with `seed`: epoch after
+/// epoch of the same seeded shuffle as `train::train_model`, full batches of `batch` only (an epoch
+/// with fewer than `batch` images left starts the next one).
+pub fn training_order_batches(n: usize, batch: usize, seed: u64, count: usize) -> Vec<Vec<i64>> {
+    assert!(batch > 0 && batch <= n, "batch {batch} of {n} images");
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut out = Vec::with_capacity(count);
+    while out.len() < count {
+        let epoch = shuffled_indices(n, &mut rng);
+        out.extend(
+            epoch
+                .chunks_exact(batch)
+                .take(count - out.len())
+                .map(<[i64]>::to_vec),
+        );
+    }
+    out
 }
 
 #[cfg(test)]
@@ -162,6 +209,7 @@ mod tests {
                 (ModelKind::Cae, cae.to_vec()),
                 (ModelKind::Vae, vae.to_vec()),
             ]),
+            distinct_batches: true,
         }
     }
 
@@ -179,6 +227,27 @@ mod tests {
         let empty = costs(&[], &[]);
         assert!(empty.median_seconds().is_empty());
         assert_eq!(empty.relative_to_cae(), None);
+    }
+
+    // Per-round ratios 1, 2, 4: log-ratios 0, ln 2, 2 ln 2 (mean ln 2, sd ln 2); t(0.975, 2 df) =
+    // 4.302652729749461, half-width 4.302652729749461 · ln 2 / √3 = 1.721873051022375, interval
+    // 2·e^∓1.7219 = [0.3574621235894748, 11.189996746602937] (Python).
+    #[test]
+    fn training_order_batches_are_distinct_full_batches_epoch_after_epoch() {
+        let batches = training_order_batches(10, 4, 7, 5);
+        assert_eq!(batches.len(), 5);
+        assert!(batches.iter().all(|b| b.len() == 4));
+        // Two full batches per epoch of 10 (2 images left over): distinct within an epoch.
+        for epoch in batches.chunks(2) {
+            let mut seen: Vec<i64> = epoch.concat();
+            seen.sort();
+            seen.dedup();
+            assert_eq!(seen.len(), 4 * epoch.len(), "{batches:?}");
+        }
+        // The first epoch is the seed's training shuffle.
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        assert_eq!(batches[0], shuffled_indices(10, &mut rng)[..4]);
+        assert_ne!(batches[0], batches[2]);
     }
 
     #[test]
