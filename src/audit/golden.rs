@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::claims::{self, ClaimEvidence, ClaimInputs, ClaimVerdict};
 use crate::data::DatasetKind;
-use crate::metrics::check_unit_interval;
 use crate::metrics::class_rows::{self, PairedComparison};
 use crate::model::{ActivationLayout, ModelKind};
 use crate::run::config::ExperimentConfig;
@@ -380,29 +379,6 @@ pub fn read(path: &Path) -> anyhow::Result<Golden> {
         .check_ranges()
         .map_err(|e| anyhow::anyhow!("golden file {}: {e}", path.display()))?;
     Ok(golden)
-}
-
-impl Golden {
-    /// Every class index in range for its dataset and every metric in [0, 1] (or undefined).
-    fn check_ranges(&self) -> Result<(), String> {
-        for (i, entry) in self.entries.iter().enumerate() {
-            let at = format!("entries[{i}]");
-            let dataset = entry.dataset;
-            dataset.check_class(entry.normal_class, &format!("{at}.normal_class"))?;
-            for (j, class) in entry.per_class.iter().enumerate() {
-                let at = format!("{at}.per_class[{j}]");
-                dataset.check_class(class.class, &format!("{at}.class"))?;
-                check_unit_interval(class.roc_auc, &format!("{at}.roc_auc"))?;
-                check_unit_interval(class.average_precision, &format!("{at}.average_precision"))?;
-            }
-        }
-        for (i, group) in self.verdicts.iter().enumerate() {
-            group
-                .dataset
-                .check_class(group.normal_class, &format!("verdicts[{i}].normal_class"))?;
-        }
-        Ok(())
-    }
 }
 
 /// Where `aerepro audit --rerun` puts each rerun group's run directory under `out`.
