@@ -21,6 +21,9 @@ pub const MARKER_FILE: &str = "cell.json";
 pub const RECORD_FILE: &str = "record.json";
 pub const SCORES_FILE: &str = "scores.json";
 pub const FAILED_FILE: &str = "failed.txt";
+/// Exit status of `sweep cell` when another process holds the cell's lock (EX_TEMPFAIL): the local
+/// runner then waits for that process instead of counting a failure.
+pub const LOCK_HELD_EXIT: i32 = 75;
 
 /// Per-test-image scores of one cell, so that merge can pair models and seeds without retraining.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

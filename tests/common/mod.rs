@@ -104,3 +104,20 @@ pub const TINY_REPRODUCE: [&str; 11] = [
 pub fn read_json(path: &std::path::Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
+
+/// Asserts that two merged sweep directories hold the same `cells` cells: equal `summary.json` cell
+/// entries and byte-identical `scores.json` per cell.
+pub fn assert_same_cells(a: &std::path::Path, b: &std::path::Path, cells: usize) {
+    let summary_cells =
+        |dir: &std::path::Path| read_json(&dir.join("summary.json"))["cells"].clone();
+    let (x, y) = (summary_cells(a), summary_cells(b));
+    assert_eq!(x.as_array().unwrap().len(), cells);
+    assert_eq!(x, y, "{} and {} differ", a.display(), b.display());
+    for entry in std::fs::read_dir(b.join("cells")).unwrap() {
+        let id = entry.unwrap().file_name();
+        let scores = |dir: &std::path::Path| {
+            std::fs::read(dir.join("cells").join(&id).join("scores.json")).unwrap()
+        };
+        assert_eq!(scores(a), scores(b), "scores of cell {id:?} differ");
+    }
+}
