@@ -144,7 +144,8 @@ start() {
       --pid-file="$state/munged.pid" --log-file="$state/log/munged.log" --seed-file="$state/munge/munge.seed" \
       || die "munged did not start (see $state/log/munged.log)"
   fi
-  running "$state/slurmctld.pid" || slurmctld -f "$conf" || die "slurmctld did not start (see $state/log/slurmctld.log)"
+  # -c: start from a clean state, without the jobs of an earlier run.
+  running "$state/slurmctld.pid" || slurmctld -c -f "$conf" || die "slurmctld did not start (see $state/log/slurmctld.log)"
   for h in "${hosts[@]}"; do start_slurmd "$h"; done
   for _ in $(seq 1 90); do
     if [ "$(sinfo -h -N -o '%N %T' 2>/dev/null | grep -cE ' (idle|mixed|allocated)$')" = "${#hosts[@]}" ]; then

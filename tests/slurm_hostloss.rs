@@ -27,8 +27,12 @@ fn text(output: &Output) -> String {
     )
 }
 
+/// A private copy of the aerepro binary (set once per test): the Slurm scripts and the runner run
+/// `current_exe()`, which must not change under a build in a shared target directory.
+static EXE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
 fn aerepro(args: &[&str], env: &[(&str, &str)]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_aerepro"))
+    let output = Command::new(EXE.get().expect("binary copied"))
         .args(args)
         .envs(env.iter().copied())
         .current_dir(MANIFEST)
@@ -151,6 +155,9 @@ fn a_lost_host_is_marked_down_and_its_cells_resume_on_the_others() {
         .to_string();
     let data = data_dir();
     let root = tempfile::tempdir().unwrap();
+    let exe = root.path().join("aerepro");
+    std::fs::copy(env!("CARGO_BIN_EXE_aerepro"), &exe).expect("copying the aerepro binary");
+    EXE.set(exe).unwrap();
     let (on_slurm, local) = (root.path().join("slurm"), root.path().join("local"));
     plan(&on_slurm);
     plan(&local);
@@ -239,20 +246,30 @@ fn a_lost_host_is_marked_down_and_its_cells_resume_on_the_others() {
             "an array task failed; logs in {}",
             on_slurm.join("slurm/logs").display()
         );
+        let merge_log = on_slurm.join("slurm/logs/merge.log");
+        if reason.is_empty() && merge_log.exists() {
+            // The merge job has left the queue: summary.json appears now or never.
+            std::thread::sleep(Duration::from_secs(5));
+            assert!(
+                on_slurm.join("summary.json").exists(),
+                "the merge job ended without summary.json:\n{}",
+                std::fs::read_to_string(&merge_log).unwrap_or_default()
+            );
+        }
         if down.is_none()
             && slurm("sinfo", &["-h", "-n", &host, "-o", "%T"], &conf).starts_with("down")
         {
             down = Some(since_kill());
         }
-        if requeued.is_none() {
-            let job = slurm(
-                "scontrol",
-                &["-o", "show", "job", &format!("{array_job}_{victim}")],
+        if requeued.is_none()
+            && slurm(
+                "squeue",
+                &["-h", "-j", &format!("{array_job}_{victim}"), "-o", "%T"],
                 &conf,
-            );
-            if job.contains("Restarts=1") {
-                requeued = Some(since_kill());
-            }
+            ) == "PENDING"
+        {
+            // Running at the kill, pending again now: requeued.
+            requeued = Some(since_kill());
         }
         if restarted.is_none() && task_starts(&on_slurm, victim).iter().any(|(_, r)| *r > 0) {
             restarted = Some(since_kill());
@@ -284,7 +301,7 @@ fn a_lost_host_is_marked_down_and_its_cells_resume_on_the_others() {
         std::fs::read_to_string(on_slurm.join(format!("slurm/logs/cell-{victim}.log"))).unwrap();
     assert!(
         says_resumed(&common::read_json(&cell_dir(victim).join("record.json")))
-            && victim_log.contains("resumed cae seed"),
+            && victim_log.contains("resumed CAE seed"),
         "cell {victim}'s checkpoint existed before the kill, so its rerun resumes from it:\n{victim_log}"
     );
     for i in 0..ids.len() {
@@ -297,6 +314,20 @@ fn a_lost_host_is_marked_down_and_its_cells_resume_on_the_others() {
         );
     }
 
+    let fmt = |t: Option<f64>| t.map_or("never seen".to_string(), |t| format!("{t:.0} s"));
+    eprintln!(
+        "host loss: killed host {host} {at_kill:.0} s after submission ({unfinished_at_kill} of {} \
+         cells unfinished); tasks lost {}, requeued {}, resumed from their checkpoint {resumed}; \
+         after the kill: DOWN {}, requeued {}, rerun started {}, lost cell committed {victim_done:.0} s, \
+         sweep merged {all_done:.0} s; node state at the end: {node_state}; Slurm part {:.0} s",
+        ids.len(),
+        lost.len(),
+        lost.len(),
+        fmt(down),
+        fmt(requeued),
+        fmt(restarted),
+        test_started.elapsed().as_secs_f64()
+    );
     aerepro(
         &[
             "sweep",
@@ -313,23 +344,10 @@ fn a_lost_host_is_marked_down_and_its_cells_resume_on_the_others() {
     );
     aerepro(&["sweep", "merge", local.to_str().unwrap()], &[]);
     common::assert_same_cells(&on_slurm, &local, ids.len());
-
-    let fmt = |t: Option<f64>| t.map_or("never seen".to_string(), |t| format!("{t:.0} s"));
     eprintln!(
-        "host loss: killed host {host} {at_kill:.0} s after submission ({unfinished_at_kill} of {} \
-         cells unfinished); tasks lost {}, requeued {}, resumed from their checkpoint {resumed}; \
-         after the kill: DOWN {}, requeued {}, rerun started {}, lost cell committed {victim_done:.0} s, \
-         sweep merged {all_done:.0} s; node state at the end: {node_state}; cells identical to a \
-         local run: {} of {}; whole test {:.0} s",
+        "host loss: merged cells identical to a local `sweep run` of the same plan: {} of {}",
         ids.len(),
-        lost.len(),
-        lost.len(),
-        fmt(down),
-        fmt(requeued),
-        fmt(restarted),
-        ids.len(),
-        ids.len(),
-        test_started.elapsed().as_secs_f64()
+        ids.len()
     );
     assert!(
         node_state.starts_with("down"),
