@@ -207,9 +207,9 @@ fn two_runners_on_one_directory_both_succeed_and_compute_each_cell_once() {
 /// Runs `aerepro ARGS` with `dir` bind-mounted read-only over itself, in a private mount namespace
 /// (`unshare --mount`, root), with stdout and stderr piped: no terminal.
 fn on_read_only(dir: &Path, args: &[&str]) -> Output {
-    let script = format!("mount --bind -o ro \"$1\" \"$1\" && shift && exec \"$@\"");
+    let script = "mount --bind -o ro \"$1\" \"$1\" && shift && exec \"$@\"";
     let output = Command::new("unshare")
-        .args(["--mount", "sh", "-c", &script, "sh"])
+        .args(["--mount", "sh", "-c", script, "sh"])
         .arg(dir)
         .arg(env!("CARGO_BIN_EXE_aerepro"))
         .args(args)
