@@ -7,6 +7,7 @@
 #   ci/slurm-local.sh stop    stop exactly the daemons this script started (by their pid files)
 #   ci/slurm-local.sh status  exit 0 when this script's cluster is running
 #   ci/slurm-local.sh env     print the line to export so sbatch/squeue find the configuration
+#   ci/slurm-local.sh install only install slurm-wlm + munge when absent (also used by ci/slurm-hosts.sh)
 #
 # No systemd or cgroups: proctrack/linuxproc, task/none, select/cons_tres. Idempotent: `start` on a
 # running cluster of this script's only checks it.
@@ -113,5 +114,6 @@ case "${1:-}" in
   stop) stop ;;
   status) running "$state/slurmctld.pid" && running "$state/slurmd.pid" ;;
   env) echo "export SLURM_CONF=$conf" ;;
-  *) echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
+  install) install_packages ;;
+  *) echo "usage: $0 start|stop|status|env|install" >&2; exit 2 ;;
 esac

@@ -31,10 +31,6 @@ fn plan_tiny(dir: &Path) {
     ]);
 }
 
-fn summary_cells(dir: &Path) -> serde_json::Value {
-    common::read_json(&dir.join("summary.json"))["cells"].clone()
-}
-
 /// `sweep cell DIR --index 0` at one thread on the real data.
 fn cell_zero<'a>(dir: &'a str, data: &'a Path) -> [&'a str; 9] {
     [
@@ -163,19 +159,7 @@ fn a_slurm_array_and_the_local_runner_give_identical_cells() {
         started_at.elapsed().as_secs_f64()
     );
 
-    let (a, b) = (summary_cells(&on_slurm), summary_cells(&local));
-    assert_eq!(a.as_array().unwrap().len(), 4);
-    assert_eq!(a, b, "Slurm and local cells differ");
-    for entry in std::fs::read_dir(local.join("cells")).unwrap() {
-        let id = entry.unwrap().file_name();
-        let scores =
-            |dir: &Path| std::fs::read(dir.join("cells").join(&id).join("scores.json")).unwrap();
-        assert_eq!(
-            scores(&on_slurm),
-            scores(&local),
-            "scores of cell {id:?} differ"
-        );
-    }
+    common::assert_same_cells(&on_slurm, &local, 4);
     let status = succeeds(&["sweep", "status", on_slurm.to_str().unwrap()]);
     assert!(status.contains("4 done"), "{status}");
 }

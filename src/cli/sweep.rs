@@ -103,6 +103,10 @@ pub struct SlurmArgs {
     /// At most this many array tasks at once (the `%M` of --array).
     #[arg(long)]
     pub max_parallel: Option<usize>,
+    /// Let Slurm rerun an array task whose host failed (sbatch --requeue); the rerun resumes the
+    /// cell from its finished checkpoint.
+    #[arg(long)]
+    pub requeue: bool,
     /// Call sbatch and print the job ids.
     #[arg(long)]
     pub submit: bool,
@@ -175,7 +179,7 @@ pub fn run(command: SweepCommand) -> anyhow::Result<()> {
                 Some(t) => t,
                 None => env_threads()?,
             };
-            let outcome = cell::run(
+            let outcome = match cell::run(
                 &args.dir,
                 index,
                 &cell::CellOptions {
@@ -183,7 +187,14 @@ pub fn run(command: SweepCommand) -> anyhow::Result<()> {
                     device: args.device.resolve()?,
                     threads: Some(threads),
                 },
-            )?;
+            ) {
+                Ok(outcome) => outcome,
+                Err(e) if e.downcast_ref::<crate::store::lock::LockHeld>().is_some() => {
+                    eprintln!("error: {e:#}");
+                    std::process::exit(cell::LOCK_HELD_EXIT);
+                }
+                Err(e) => return Err(e),
+            };
             writeln!(stdout, "cell {index}: {outcome:?}")?;
         }
         SweepCommand::Run(args) => {
@@ -228,6 +239,7 @@ pub fn run(command: SweepCommand) -> anyhow::Result<()> {
                 cpus_per_task: args.cpus_per_task,
                 max_parallel: args.max_parallel,
                 data_dir: args.data.resolve(),
+                requeue: args.requeue,
             };
             let scripts = slurm::write_scripts(&args.dir, &options)?;
             writeln!(stdout, "wrote {}", scripts.array.display())?;

@@ -11,6 +11,16 @@ use anyhow::Context;
 
 pub const LOCK_FILE: &str = ".lock";
 
+/// The refusal of [`DirLock::acquire`] when another process holds the lock (any other failure —
+/// a read-only filesystem, a permission — is an ordinary I/O error), so callers can tell them apart
+/// with `anyhow::Error::downcast_ref::<LockHeld>()`.
+#[derive(Debug, thiserror::Error)]
+#[error("{} is in use by another aerepro process ({holder}); wait for it to finish", dir.display())]
+pub struct LockHeld {
+    pub dir: PathBuf,
+    pub holder: String,
+}
+
 /// Held lock on a directory; dropping it releases the lock.
 #[derive(Debug)]
 pub struct DirLock {
@@ -35,11 +45,11 @@ impl DirLock {
             Err(TryLockError::WouldBlock) => {
                 let mut holder = String::new();
                 let _ = file.read_to_string(&mut holder);
-                anyhow::bail!(
-                    "{} is in use by another aerepro process ({}); wait for it to finish",
-                    dir.display(),
-                    holder.trim()
-                );
+                return Err(LockHeld {
+                    dir: dir.to_path_buf(),
+                    holder: holder.trim().to_string(),
+                }
+                .into());
             }
             Err(TryLockError::Error(e)) => {
                 return Err(e).with_context(|| format!("locking {}", path.display()))
@@ -53,6 +63,22 @@ impl DirLock {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether another process holds the lock of `dir`, without creating or writing anything (so it
+    /// works on a read-only directory); `false` when there is no lock file.
+    pub fn is_held(dir: &Path) -> std::io::Result<bool> {
+        let path = dir.join(LOCK_FILE);
+        let file = match File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        match file.try_lock_shared() {
+            Ok(()) => Ok(false),
+            Err(TryLockError::WouldBlock) => Ok(true),
+            Err(TryLockError::Error(e)) => Err(e),
+        }
     }
 }
 
@@ -73,7 +99,18 @@ mod tests {
             refused.contains(&format!("pid {}", std::process::id())),
             "{refused}"
         );
+        assert!(DirLock::is_held(dir.path()).unwrap());
         drop(first);
+        assert!(!DirLock::is_held(dir.path()).unwrap());
         DirLock::acquire(dir.path()).unwrap();
+    }
+
+    #[test]
+    fn the_refusal_is_a_typed_lock_held_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = DirLock::acquire(dir.path()).unwrap();
+        let refused = DirLock::acquire(dir.path()).unwrap_err();
+        assert!(refused.downcast_ref::<LockHeld>().is_some(), "{refused:#}");
+        assert!(!DirLock::is_held(&dir.path().join("absent")).unwrap());
     }
 }

@@ -20,6 +20,10 @@ use crate::store::lock::DirLock;
 
 use super::plan::{self, Cell};
 
+/// Exit status of `sweep cell` when another process holds the cell's lock (EX_TEMPFAIL): the local
+/// runner then waits for that process instead of counting a failure.
+pub const LOCK_HELD_EXIT: i32 = 75;
+
 /// Per-test-image scores of one cell, so that merge can pair models and seeds without retraining.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CellScores {

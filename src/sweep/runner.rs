@@ -4,6 +4,12 @@
 //! output in `DIR/logs/cell-<index>-<id>.log`. A failed cell is retried once, then reported while the
 //! others go on. Interrupting the runner (Ctrl-C) stops the cells in flight; finished cells are
 //! committed atomically and are skipped by the next run.
+//!
+//! The runner owns its cells: each child asks the kernel for SIGTERM when the runner's thread that
+//! started it ends (`PR_SET_PDEATHSIG`), so killing the runner — SIGTERM, SIGINT or SIGKILL — ends
+//! its cells too. A cell whose lock another process holds (a second `sweep run` on the same
+//! directory) is waited for, not failed: when that process has finished it, it counts as done.
+//! Messages go to stderr whether or not a terminal shows the progress bar.
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -13,6 +19,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::device::DeviceChoice;
+use crate::store::lock::DirLock;
 
 use super::cell;
 use super::plan::{self, Cell};
@@ -28,6 +35,7 @@ pub struct RunnerOptions {
 /// How the pool ended.
 #[derive(Debug, Default)]
 pub struct RunnerReport {
+    /// Cells found done, including those another process finished while this one waited.
     pub already_done: usize,
     pub computed: usize,
     /// (cell index, label, log file) of every cell that failed twice.
@@ -49,16 +57,45 @@ pub fn log_path(sweep_dir: &Path, cell: &Cell) -> PathBuf {
         .join(format!("cell-{}-{}.log", cell.index, cell.id))
 }
 
-/// One attempt at a cell in a child process; `Ok(false)` when it failed.
+/// How one attempt at a cell ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Attempt {
+    Succeeded,
+    Failed,
+    /// Another process holds the cell's lock (exit status [`cell::LOCK_HELD_EXIT`]).
+    LockHeld,
+}
+
+/// Makes the child get SIGTERM when the thread that spawned it (and so the runner) dies, even by
+/// SIGKILL; a child whose parent is already gone terminates at once.
+fn die_with_parent(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: prctl, getppid and raise are async-signal-safe; nothing is allocated.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            if libc::getppid() != parent {
+                libc::raise(libc::SIGTERM);
+            }
+            Ok(())
+        });
+    }
+}
+
+/// One attempt at a cell in a child process.
 fn attempt(
     sweep_dir: &Path,
     cell: &Cell,
     options: &RunnerOptions,
     attempt: usize,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<Attempt> {
     use std::io::Write;
     let log = log_path(sweep_dir, cell);
-    std::fs::create_dir_all(log.parent().unwrap())?;
+    std::fs::create_dir_all(log.parent().unwrap())
+        .with_context(|| format!("creating {}", log.parent().unwrap().display()))?;
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -66,7 +103,8 @@ fn attempt(
         .with_context(|| format!("opening {}", log.display()))?;
     writeln!(file, "== attempt {attempt}: {} ==", cell.label())?;
     let exe = std::env::current_exe().context("locating the aerepro executable")?;
-    let status = Command::new(exe)
+    let mut command = Command::new(exe);
+    command
         .arg("sweep")
         .arg("cell")
         .arg(sweep_dir)
@@ -77,10 +115,70 @@ fn attempt(
         .arg(&options.data_dir)
         .stdin(Stdio::null())
         .stdout(file.try_clone()?)
-        .stderr(file)
-        .status()
-        .context("starting `aerepro sweep cell`")?;
-    Ok(status.success())
+        .stderr(file);
+    die_with_parent(&mut command);
+    let status = command.status().context("starting `aerepro sweep cell`")?;
+    Ok(if status.success() {
+        Attempt::Succeeded
+    } else if status.code() == Some(cell::LOCK_HELD_EXIT) {
+        Attempt::LockHeld
+    } else {
+        Attempt::Failed
+    })
+}
+
+/// Waits until no process holds the cell's lock.
+fn wait_for_lock(sweep_dir: &Path, cell: &Cell) -> anyhow::Result<()> {
+    let lock = cell::lock_dir(sweep_dir, cell);
+    while DirLock::is_held(&lock).with_context(|| format!("reading the lock {}", lock.display()))? {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    Ok(())
+}
+
+/// How the runner ended with one cell.
+enum CellEnd {
+    Computed,
+    /// Finished by another process (a concurrent runner) while this one waited.
+    DoneElsewhere,
+    Failed,
+}
+
+/// Runs one cell: at most two failed attempts; a cell locked by another process is waited for.
+fn run_cell(
+    sweep_dir: &Path,
+    cell: &Cell,
+    options: &RunnerOptions,
+    say: &dyn Fn(String),
+) -> CellEnd {
+    let mut failures = 0;
+    loop {
+        if cell::verify(sweep_dir, cell).is_ok() {
+            return CellEnd::DoneElsewhere;
+        }
+        match attempt(sweep_dir, cell, options, failures + 1) {
+            Ok(Attempt::Succeeded) => return CellEnd::Computed,
+            Ok(Attempt::LockHeld) => {
+                if let Err(e) = wait_for_lock(sweep_dir, cell) {
+                    say(format!("cell {} ({}): {e:#}", cell.index, cell.label()));
+                    return CellEnd::Failed;
+                }
+                continue;
+            }
+            Ok(Attempt::Failed) => say(format!(
+                "cell {} ({}) failed (attempt {}/2): see {}",
+                cell.index,
+                cell.label(),
+                failures + 1,
+                log_path(sweep_dir, cell).display()
+            )),
+            Err(e) => say(format!("cell {} ({}): {e:#}", cell.index, cell.label())),
+        }
+        failures += 1;
+        if failures == 2 {
+            return CellEnd::Failed;
+        }
+    }
 }
 
 /// Runs every cell of the plan in `sweep_dir` that is not done, `jobs` at a time.
@@ -96,6 +194,25 @@ pub fn run(sweep_dir: &Path, options: &RunnerOptions) -> anyhow::Result<RunnerRe
         } else {
             pending.push_back(cell.clone());
         }
+    }
+    if !pending.is_empty() {
+        // Fail once, clearly, when the directory cannot be written (e.g. a read-only filesystem),
+        // rather than once per cell.
+        let logs = sweep_dir.join("logs");
+        std::fs::create_dir_all(&logs)
+            .with_context(|| format!("creating {}", logs.display()))
+            .and_then(|()| {
+                tempfile::Builder::new()
+                    .prefix(".write-test")
+                    .tempfile_in(&logs)
+                    .with_context(|| format!("writing in {}", logs.display()))
+            })
+            .with_context(|| {
+                format!(
+                    "the sweep directory {} is not writable",
+                    sweep_dir.display()
+                )
+            })?;
     }
     let progress = if options.show_progress {
         ProgressBar::new(pending.len() as u64)
@@ -123,38 +240,22 @@ pub fn run(sweep_dir: &Path, options: &RunnerOptions) -> anyhow::Result<RunnerRe
                 let Some(cell) = queue.lock().unwrap().pop_front() else {
                     break;
                 };
-                let mut ok = false;
-                for n in 1..=2 {
-                    match attempt(sweep_dir, &cell, options, n) {
-                        Ok(true) => {
-                            ok = true;
-                            break;
-                        }
-                        Ok(false) => progress.println(format!(
-                            "cell {} ({}) failed (attempt {n}/2): see {}",
-                            cell.index,
-                            cell.label(),
-                            log_path(sweep_dir, &cell).display()
-                        )),
-                        Err(e) => progress.println(format!(
-                            "cell {} ({}): {e:#}",
-                            cell.index,
-                            cell.label()
-                        )),
-                    }
-                }
+                let say = |line: String| progress.suspend(|| eprintln!("{line}"));
+                let end = run_cell(sweep_dir, &cell, options, &say);
                 progress.inc(1);
-                outcomes.lock().unwrap().push((cell, ok));
+                outcomes.lock().unwrap().push((cell, end));
             });
         }
     });
     progress.finish_and_clear();
-    for (cell, ok) in outcomes.lock().unwrap().drain(..) {
-        if ok {
-            report.computed += 1;
-        } else {
-            let log = log_path(sweep_dir, &cell);
-            report.failed.push((cell.index, cell.label(), log));
+    for (cell, end) in outcomes.lock().unwrap().drain(..) {
+        match end {
+            CellEnd::Computed => report.computed += 1,
+            CellEnd::DoneElsewhere => report.already_done += 1,
+            CellEnd::Failed => {
+                let log = log_path(sweep_dir, &cell);
+                report.failed.push((cell.index, cell.label(), log));
+            }
         }
     }
     report.failed.sort();

@@ -13,6 +13,9 @@ pub struct SlurmOptions {
     pub cpus_per_task: u32,
     pub max_parallel: Option<usize>,
     pub data_dir: PathBuf,
+    /// `--requeue`: Slurm reruns an array task whose host failed; the rerun resumes the cell from
+    /// its finished checkpoint, and the task's log is appended to (`--open-mode=append`).
+    pub requeue: bool,
 }
 
 pub struct Scripts {
@@ -42,6 +45,10 @@ fn header(name: &str, log: &Path, options: &SlurmOptions) -> String {
     if let Some(t) = &options.time {
         lines.push(format!("#SBATCH --time={t}"));
     }
+    if options.requeue {
+        lines.push("#SBATCH --requeue".to_string());
+        lines.push("#SBATCH --open-mode=append".to_string());
+    }
     lines.join("\n")
 }
 
@@ -59,7 +66,9 @@ pub fn array_script(
         .max_parallel
         .map_or(String::new(), |m| format!("%{m}"));
     Ok(format!(
-        "{}\n#SBATCH --array=0-{}{limit}\nset -euo pipefail\nexec {} sweep cell {} --threads \"$SLURM_CPUS_PER_TASK\" --data-dir {}\n",
+        "{}\n#SBATCH --array=0-{}{limit}\nset -euo pipefail\n\
+         echo \"array task $SLURM_ARRAY_TASK_ID on ${{SLURMD_NODENAME:-?}}, restart ${{SLURM_RESTART_COUNT:-0}}\"\n\
+         exec {} sweep cell {} --threads \"$SLURM_CPUS_PER_TASK\" --data-dir {}\n",
         header(
             "aerepro-sweep",
             &dir.join("slurm/logs/cell-%a.log"),
@@ -79,6 +88,7 @@ pub fn merge_script(dir: &Path, exe: &Path, options: &SlurmOptions) -> String {
         time: None,
         max_parallel: None,
         data_dir: options.data_dir.clone(),
+        requeue: false,
     };
     format!(
         "{}\nset -euo pipefail\nexec {} sweep merge {}\n",
@@ -167,6 +177,7 @@ mod tests {
             cpus_per_task: 2,
             max_parallel: Some(4),
             data_dir: "/data".into(),
+            requeue: true,
         };
         let script = array_script(
             Path::new("/sweeps/a b"),
@@ -179,6 +190,11 @@ mod tests {
         assert!(script.contains("#SBATCH --cpus-per-task=2\n"));
         assert!(script.contains("#SBATCH --partition=cpu\n"));
         assert!(script.contains("#SBATCH --time=00:30:00\n"));
+        assert!(script.contains("#SBATCH --requeue\n#SBATCH --open-mode=append\n"));
+        assert!(
+            script.contains("restart ${SLURM_RESTART_COUNT:-0}"),
+            "{script}"
+        );
         assert!(script.contains("--output=/sweeps/a b/slurm/logs/cell-%a.log"));
         assert!(script.contains(
             "exec '/bin/aerepro' sweep cell '/sweeps/a b' --threads \"$SLURM_CPUS_PER_TASK\""

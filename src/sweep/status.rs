@@ -23,8 +23,16 @@ pub fn state(sweep_dir: &Path, cell: &Cell) -> CellState {
         return CellState::Done;
     }
     let lock = cell::lock_dir(sweep_dir, cell);
-    if lock.exists() && DirLock::acquire(&lock).is_err() {
-        return CellState::Running;
+    match DirLock::is_held(&lock) {
+        Ok(true) => return CellState::Running,
+        Ok(false) => {}
+        // Not "running": say why the lock could not be read (e.g. permissions).
+        Err(e) => eprintln!(
+            "cell {} ({}): cannot read the lock {}: {e}",
+            cell.index,
+            cell.label(),
+            lock.display()
+        ),
     }
     if cell::cell_dir(sweep_dir, cell)
         .join(crate::store::layout::CELL_FAILED)

@@ -167,3 +167,20 @@ pub fn fails_with(args: &[&str], message: &str) {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// Asserts that two merged sweep directories hold the same `cells` cells: equal `summary.json` cell
+/// entries and byte-identical `scores.json` per cell.
+pub fn assert_same_cells(a: &std::path::Path, b: &std::path::Path, cells: usize) {
+    let summary_cells =
+        |dir: &std::path::Path| read_json(&dir.join("summary.json"))["cells"].clone();
+    let (x, y) = (summary_cells(a), summary_cells(b));
+    assert_eq!(x.as_array().unwrap().len(), cells);
+    assert_eq!(x, y, "{} and {} differ", a.display(), b.display());
+    for entry in std::fs::read_dir(b.join("cells")).unwrap() {
+        let id = entry.unwrap().file_name();
+        let scores = |dir: &std::path::Path| {
+            std::fs::read(dir.join("cells").join(&id).join("scores.json")).unwrap()
+        };
+        assert_eq!(scores(a), scores(b), "scores of cell {id:?} differ");
+    }
+}
