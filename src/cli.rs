@@ -127,6 +127,8 @@ pub struct ReproduceArgs {
     pub no_figures: bool,
     #[command(flatten)]
     pub data: DataDirArg,
+    #[command(flatten)]
+    pub tracking: crate::track::TrackingArgs,
 }
 
 /// The training choices shared by `reproduce` and `sweep plan` (also the `[training]` table of a
@@ -273,6 +275,14 @@ pub enum ReportCommand {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// One self-contained HTML file (no script, nothing from the network) of run directories,
+    /// sweep directories or results/paper files; two sources are also compared side by side.
+    Html {
+        #[arg(required = true)]
+        sources: Vec<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -332,6 +342,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let png = png.unwrap_or_else(|| PathBuf::from(&read[0].0).with_file_name("cost.png"));
             let (table, _) = crate::cost::cost_report(&read, &png)?;
             out!("{table}\nplot: {}", png.display());
+            Ok(())
+        }
+        Command::Report(ReportCommand::Html { sources, out }) => {
+            let bytes = crate::html::write(&sources, &out)?;
+            out!("wrote {} ({bytes} bytes)", out.display());
             Ok(())
         }
         Command::Report(ReportCommand::Scores { record, json }) => {
@@ -500,6 +515,7 @@ fn reproduce(args: ReproduceArgs) -> anyhow::Result<()> {
         )?);
         Some(written)
     };
+    crate::track::publish(&outcome.record, &out, &args.tracking);
     out!("{table}");
     if let Some(written) = figures {
         out!(
