@@ -44,7 +44,12 @@ fn the_html_report_of_the_committed_results_renders_with_its_numbers() {
     let tmp = tempfile::tempdir().unwrap();
     let html = tmp.path().join("report.html");
     let output = Command::new(env!("CARGO_BIN_EXE_aerepro"))
-        .args(["report", "html", "results/paper/mnist.json", "results/sweep"])
+        .args([
+            "report",
+            "html",
+            "results/paper/mnist.json",
+            "results/sweep",
+        ])
         .arg("--out")
         .arg(&html)
         .current_dir(root)
@@ -69,16 +74,21 @@ fn the_html_report_of_the_committed_results_renders_with_its_numbers() {
         ],
         &url,
     );
-    let bytes = std::fs::read(&png).unwrap_or_else(|_| {
-        panic!(
-            "no screenshot: {}",
-            String::from_utf8_lossy(&shot.stderr)
-        )
-    });
+    let bytes = std::fs::read(&png)
+        .unwrap_or_else(|_| panic!("no screenshot: {}", String::from_utf8_lossy(&shot.stderr)));
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
-    assert!(bytes.len() > 20_000, "a near-empty page: {} bytes", bytes.len());
+    assert!(
+        bytes.len() > 20_000,
+        "a near-empty page: {} bytes",
+        bytes.len()
+    );
 
-    let dom = headless(browser, &tmp.path().join("profile-2"), &["--dump-dom"], &url);
+    let dom = headless(
+        browser,
+        &tmp.path().join("profile-2"),
+        &["--dump-dom"],
+        &url,
+    );
     let dom = String::from_utf8_lossy(&dom.stdout);
     assert!(dom.contains("Table 5"), "{}", &dom[..dom.len().min(500)]);
     // The first row of Table 5 (anomalous class 0): our CAE ROC-AUC, the paper's, and the difference.

@@ -81,12 +81,22 @@ impl Server {
     fn history(&self, run_id: &str, key: &str) -> Vec<(i64, f64)> {
         self.get(
             "mlflow/metrics/get-history",
-            &[("run_id", run_id), ("metric_key", key)],
+            // MLflow 3.10 answers an empty first page unless max_results is given.
+            &[
+                ("run_id", run_id),
+                ("metric_key", key),
+                ("max_results", "1000"),
+            ],
         )["metrics"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|m| (m["step"].as_i64().unwrap_or(0), m["value"].as_f64().unwrap()))
+            .map(|m| {
+                (
+                    m["step"].as_i64().unwrap_or(0),
+                    m["value"].as_f64().unwrap(),
+                )
+            })
             .collect()
     }
 }
@@ -162,9 +172,8 @@ fn a_reproduce_and_a_sweep_are_logged_to_a_real_mlflow_server() {
     assert_eq!(param(run, "dataset"), Some("mnist"));
     assert_eq!(tag(run, "data.variant"), Some("official"));
     assert_eq!(
-        tag(run, "aerepro.libtorch").map(|t| t.starts_with(
-            record["environment"]["libtorch_version"].as_str().unwrap()
-        )),
+        tag(run, "aerepro.libtorch")
+            .map(|t| t.starts_with(record["environment"]["libtorch_version"].as_str().unwrap())),
         Some(true)
     );
     if let Some(commit) = record["environment"]["git_commit"].as_str() {
@@ -202,7 +211,10 @@ fn a_reproduce_and_a_sweep_are_logged_to_a_real_mlflow_server() {
     );
     assert_eq!(
         server.history(run_id, "roc_auc/all_others"),
-        [(1, model["all_others"]["metrics"]["roc_auc"].as_f64().unwrap())]
+        [(
+            1,
+            model["all_others"]["metrics"]["roc_auc"].as_f64().unwrap()
+        )]
     );
     for class in model["per_class"].as_array().unwrap() {
         let name = class["name"].as_str().unwrap();
@@ -310,7 +322,10 @@ fn a_reproduce_and_a_sweep_are_logged_to_a_real_mlflow_server() {
         let dir = tag(child, "aerepro.run_dir").unwrap();
         let cell = common::read_json(&Path::new(dir).join("record.json"));
         assert_eq!(
-            server.history(child["info"]["run_id"].as_str().unwrap(), "roc_auc/all_others"),
+            server.history(
+                child["info"]["run_id"].as_str().unwrap(),
+                "roc_auc/all_others"
+            ),
             [(
                 1,
                 cell["runs"][0]["all_others"]["metrics"]["roc_auc"]

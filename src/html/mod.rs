@@ -66,10 +66,10 @@ impl Source {
                 .to_path_buf();
             (path.to_path_buf(), dir)
         };
-        let text =
-            std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-        let value: serde_json::Value =
-            serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not JSON", file.display()))?;
         match value.get("render").and_then(|r| r.as_str()) {
             Some(merge::RENDER_NAME) => Ok(Source::Sweep {
                 label,
@@ -138,11 +138,17 @@ impl Source {
             for e in &summary.entries {
                 let name = class_name(e.dataset, e.normal_class);
                 out.insert(
-                    format!("{} normal {name} · {} · ROC-AUC vs all others", e.dataset, e.model),
+                    format!(
+                        "{} normal {name} · {} · ROC-AUC vs all others",
+                        e.dataset, e.model
+                    ),
                     e.roc_auc.mean,
                 );
                 out.insert(
-                    format!("{} normal {name} · {} · AP vs all others", e.dataset, e.model),
+                    format!(
+                        "{} normal {name} · {} · AP vs all others",
+                        e.dataset, e.model
+                    ),
                     e.average_precision.mean,
                 );
             }
@@ -187,8 +193,7 @@ pub fn esc(text: &str) -> String {
 
 /// Standard base64 with padding.
 pub fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let b = [
@@ -235,6 +240,7 @@ h3{font-size:1.08em;margin:1.2em 0 .4em}
 table{border-collapse:collapse;margin:.4em 0 1em;font-variant-numeric:tabular-nums;font-size:.92em}
 th,td{border:1px solid var(--line);padding:3px 8px;text-align:right;white-space:nowrap}
 th{background:var(--head);font-weight:600}
+th[colspan]{text-align:center}caption{text-align:left;font-weight:600;padding:2px 0}
 td.l,th.l{text-align:left;white-space:normal}
 .scroll{overflow-x:auto}
 .pos{color:var(--good)}.neg{color:var(--bad)}
@@ -247,7 +253,8 @@ figure img{max-width:540px;width:100%;height:auto;border:1px solid var(--line)}
 figcaption{font-size:.85em;color:var(--muted)}
 pre{background:var(--head);padding:8px 10px;overflow-x:auto;font-size:.8em;white-space:pre-wrap;word-break:break-all}
 code{font-size:.9em}
-.heat td{min-width:3.6em;color:#111}
+.heat td{min-width:3.2em;color:#111;font-size:.85em;padding:2px 4px}
+small{color:var(--muted)}
 .grid{display:flex;flex-wrap:wrap;gap:18px}
 .source{border-top:4px solid var(--line);margin-top:2em}
 @media print{
@@ -526,7 +533,11 @@ fn run_section(record: &RunRecord, dir: &Path) -> anyhow::Result<String> {
     match PaperTableResults::from_record(record) {
         Ok(table) => out += &paper_table_html(&table),
         Err(e) => {
-            let _ = write!(out, "<p class=\"muted\">No table: {}</p>", esc(&format!("{e:#}")));
+            let _ = write!(
+                out,
+                "<p class=\"muted\">No table: {}</p>",
+                esc(&format!("{e:#}"))
+            );
         }
     }
     // Across-seed spread of the all-others row.
@@ -572,10 +583,7 @@ fn run_section(record: &RunRecord, dir: &Path) -> anyhow::Result<String> {
     out += "<h3>Provenance</h3><table>";
     for (k, v) in [
         ("aerepro", env.aerepro_version.clone()),
-        (
-            "commit",
-            env.git_commit.clone().unwrap_or("unknown".into()),
-        ),
+        ("commit", env.git_commit.clone().unwrap_or("unknown".into())),
         (
             "libtorch",
             format!(
@@ -671,57 +679,53 @@ fn sweep_section(summary: &Summary, dir: &Path) -> anyhow::Result<String> {
         let mut classes: Vec<u8> = entries.iter().map(|e| e.normal_class).collect();
         classes.sort();
         classes.dedup();
-        let find = |c: u8, m: ModelKind| entries.iter().find(|e| e.normal_class == c && e.model == m);
+        let find =
+            |c: u8, m: ModelKind| entries.iter().find(|e| e.normal_class == c && e.model == m);
         let _ = write!(
             out,
-            "<h3>{dataset}: normal class vs all others (mean ± sd, 95 % interval)</h3><div class=\"scroll\"><table><tr><th class=\"l\" rowspan=\"2\">normal class</th>"
+            "<h3>{dataset}: normal class vs all others</h3><p class=\"muted\">mean ± sd over seeds, \
+             95 % interval below; * partial (fewer seeds than planned).</p><div class=\"scroll\"><table>\
+             <tr><th class=\"l\">normal class</th>"
         );
         for m in &models {
-            let _ = write!(out, "<th colspan=\"2\">{m} ROC-AUC</th>");
+            let _ = write!(out, "<th>{m} ROC-AUC</th>");
         }
         for m in &models {
             let _ = write!(out, "<th>{m} AP</th>");
         }
-        out += "<th class=\"l\" rowspan=\"2\">best (vs runner-up, Holm p)</th></tr><tr>";
-        for _ in &models {
-            out += "<th>mean ± sd</th><th>interval</th>";
-        }
-        for _ in &models {
-            out += "<th>mean ± sd</th>";
-        }
-        out += "</tr>\n";
+        out += "<th class=\"l\">best model</th></tr>\n";
         for c in &classes {
             let _ = write!(
                 out,
                 "<tr><td class=\"l\">{}</td>",
                 esc(&class_name(dataset, *c))
             );
-            for m in &models {
-                match find(*c, *m) {
-                    Some(e) => {
-                        let _ = write!(
-                            out,
-                            "<td style=\"background:{}\">{}{} ± {}</td><td>{}</td>",
-                            heat_color(e.roc_auc.mean),
-                            if e.partial { "* " } else { "" },
-                            num(e.roc_auc.mean),
-                            num(e.roc_auc.sd),
-                            interval_text(&e.roc_auc)
-                        );
+            for (metric, color) in [(0, true), (1, false)] {
+                for m in &models {
+                    match find(*c, *m) {
+                        Some(e) => {
+                            let s = if metric == 0 {
+                                &e.roc_auc
+                            } else {
+                                &e.average_precision
+                            };
+                            let style = if color {
+                                format!(" style=\"background:{}\"", heat_color(s.mean))
+                            } else {
+                                String::new()
+                            };
+                            let _ = write!(
+                                out,
+                                "<td{style}>{}{} ± {}<br><small>{}</small></td>",
+                                if e.partial { "* " } else { "" },
+                                num(s.mean),
+                                num(s.sd),
+                                interval_text(s)
+                            );
+                        }
+                        None => out += "<td>–</td>",
                     }
-                    None => out += "<td>–</td><td>–</td>",
                 }
-            }
-            for m in &models {
-                let _ = write!(
-                    out,
-                    "<td>{}</td>",
-                    find(*c, *m).map_or("–".into(), |e| format!(
-                        "{} ± {}",
-                        num(e.average_precision.mean),
-                        num(e.average_precision.sd)
-                    ))
-                );
             }
             let best = summary
                 .best
@@ -736,7 +740,7 @@ fn sweep_section(summary: &Summary, dir: &Path) -> anyhow::Result<String> {
                             " by {}{}",
                             signed(l.mean_difference),
                             b.holm_p_value
-                                .map_or(String::new(), |p| format!(", p {p:.3}"))
+                                .map_or(String::new(), |p| format!(", Holm p {p:.3}"))
                         )
                     });
                     format!(
@@ -749,20 +753,28 @@ fn sweep_section(summary: &Summary, dir: &Path) -> anyhow::Result<String> {
             );
         }
         out += "</table></div>\n";
+        let _ = write!(
+            out,
+            "<h3>{dataset}: ROC-AUC of normal class (row) vs anomalous class (column), mean over seeds</h3>"
+        );
         // Heatmaps: normal (rows) × anomalous (columns) mean ROC-AUC, per model.
         let names = dataset.class_names();
         out += "<div class=\"grid\">";
         for m in &models {
             let _ = write!(
                 out,
-                "<div><h3>{dataset} {m}: ROC-AUC, normal (row) vs anomalous class (column)</h3><table class=\"heat\"><tr><th></th>"
+                "<div><table class=\"heat\"><caption>{m}</caption><tr><th></th>"
             );
             for name in names {
                 let _ = write!(out, "<th>{}</th>", esc(name));
             }
             out += "</tr>";
             for c in &classes {
-                let _ = write!(out, "<tr><th class=\"l\">{}</th>", esc(&class_name(dataset, *c)));
+                let _ = write!(
+                    out,
+                    "<tr><th class=\"l\">{}</th>",
+                    esc(&class_name(dataset, *c))
+                );
                 for a in 0..names.len() as u8 {
                     match find(*c, *m).and_then(|e| e.per_class_roc_auc.get(&a)) {
                         Some(s) => {
@@ -842,7 +854,11 @@ fn comparison(a: &Source, b: &Source) -> String {
                 esc(key),
                 x.map_or("–".into(), |v| verdict_badge(*v)),
                 y.map_or("–".into(), |v| verdict_badge(*v)),
-                if x == y { "same" } else { "<b class=\"neg\">changed</b>" }
+                if x == y {
+                    "same"
+                } else {
+                    "<b class=\"neg\">changed</b>"
+                }
             );
         }
         out += "</table>";

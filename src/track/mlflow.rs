@@ -62,7 +62,9 @@ impl Client {
     fn read(response: Result<ureq::Response, ureq::Error>, what: &str) -> anyhow::Result<Value> {
         match response {
             Ok(r) => {
-                let text = r.into_string().with_context(|| format!("{what}: reading"))?;
+                let text = r
+                    .into_string()
+                    .with_context(|| format!("{what}: reading"))?;
                 if text.trim().is_empty() {
                     return Ok(json!({}));
                 }
@@ -70,7 +72,10 @@ impl Client {
             }
             Err(ureq::Error::Status(code, r)) => {
                 let text = r.into_string().unwrap_or_default();
-                bail!("{what}: HTTP {code}: {}", text.chars().take(300).collect::<String>())
+                bail!(
+                    "{what}: HTTP {code}: {}",
+                    text.chars().take(300).collect::<String>()
+                )
             }
             Err(e) => bail!("{what}: {e}"),
         }
@@ -143,7 +148,10 @@ impl Client {
             .as_str()
             .context("runs/create: no run_id")?
             .to_string();
-        let artifact_uri = info["artifact_uri"].as_str().unwrap_or_default().to_string();
+        let artifact_uri = info["artifact_uri"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         Ok((id, artifact_uri))
     }
 
@@ -252,7 +260,10 @@ pub fn record_tags(record: &RunRecord) -> Vec<(String, String)> {
         ("aerepro.tch".to_string(), env.tch_version.clone()),
         ("aerepro.device".to_string(), record.device.clone()),
         ("aerepro.threads".to_string(), env.threads.to_string()),
-        ("aerepro.cpu_features".to_string(), env.cpu_features.join(" ")),
+        (
+            "aerepro.cpu_features".to_string(),
+            env.cpu_features.join(" "),
+        ),
         ("aerepro.complete".to_string(), record.complete.to_string()),
         ("data.variant".to_string(), record.data.variant.clone()),
         ("data.checked".to_string(), record.data.checked.clone()),
@@ -272,7 +283,10 @@ pub fn record_tags(record: &RunRecord) -> Vec<(String, String)> {
     }
     for claim in &record.claims {
         tags.push((format!("claim.{}", claim.id), claim.verdict.to_string()));
-        tags.push((format!("claim.{}.measured", claim.id), claim.measured.clone()));
+        tags.push((
+            format!("claim.{}.measured", claim.id),
+            claim.measured.clone(),
+        ));
     }
     tags
 }
@@ -403,7 +417,10 @@ pub fn start_parent(
     let client = Client::new(uri)?;
     let experiment_id = client.experiment_id(experiment)?;
     let tags = vec![
-        ("aerepro.sweep_dir".to_string(), sweep_dir.display().to_string()),
+        (
+            "aerepro.sweep_dir".to_string(),
+            sweep_dir.display().to_string(),
+        ),
         ("aerepro.kind".to_string(), "sweep".to_string()),
     ];
     let (id, artifact_uri) = client.create_run(&experiment_id, name, &tags)?;

@@ -60,7 +60,10 @@ pub fn epoch_scalars(epoch: &EpochStats) -> Vec<(String, f64)> {
     }
     out.extend([
         ("train/seconds".to_string(), epoch.seconds),
-        ("train/images_per_second".to_string(), epoch.images_per_second),
+        (
+            "train/images_per_second".to_string(),
+            epoch.images_per_second,
+        ),
         ("probe/latent_std".to_string(), epoch.diagnostics.latent_std),
         (
             "probe/output_spread".to_string(),
@@ -209,8 +212,7 @@ impl EventFile {
         for entry in std::fs::read_dir(dir)? {
             let path = entry?.path();
             let name = path.file_name().unwrap_or_default().to_string_lossy();
-            if name.starts_with(EVENT_FILE_PREFIX) && name.ends_with(".aerepro") && path.is_file()
-            {
+            if name.starts_with(EVENT_FILE_PREFIX) && name.ends_with(".aerepro") && path.is_file() {
                 std::fs::remove_file(&path)
                     .with_context(|| format!("removing {}", path.display()))?;
             }
