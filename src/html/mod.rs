@@ -731,9 +731,9 @@ fn sweep_section(summary: &Summary, dir: &Path) -> anyhow::Result<String> {
                 .best
                 .iter()
                 .find(|b| b.dataset == dataset && b.normal_class == *c);
-            let _ = write!(
+            let _ = writeln!(
                 out,
-                "<td class=\"l\">{}</td></tr>\n",
+                "<td class=\"l\">{}</td></tr>",
                 best.map_or("–".into(), |b| {
                     let lead = b.lead.as_ref().map_or(String::new(), |l| {
                         format!(
