@@ -10,7 +10,8 @@
 //! - `run` — one experiment: its config, orchestration, record, checkpoints, step-cost timing;
 //! - `sweep` — many experiments as cells: plan, cell, runner, Slurm, merge, verified reading;
 //! - `audit` — goldens and the comparison of a rerun against them;
-//! - `report` — every table and figure, and the README's rendered blocks;
+//! - `report` — every table and figure, the README's rendered blocks, the one-file HTML report;
+//! - `track` — a run or sweep published to TensorBoard event files and an MLflow server;
 //! - `cli` — the command line, one file per command.
 pub mod data;
 pub mod metrics;
@@ -32,5 +33,7 @@ pub mod sweep;
 pub mod audit;
 
 pub mod report;
+
+pub mod track;
 
 pub mod cli;

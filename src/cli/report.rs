@@ -29,6 +29,14 @@ pub enum ReportCommand {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// One self-contained HTML file (no script, nothing from the network) of run directories,
+    /// sweep directories or results/paper files; two sources are also compared side by side.
+    Html {
+        #[arg(required = true)]
+        sources: Vec<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 pub fn run(command: ReportCommand) -> anyhow::Result<()> {
@@ -43,6 +51,11 @@ pub fn run(command: ReportCommand) -> anyhow::Result<()> {
             let png = png.unwrap_or_else(|| PathBuf::from(&read[0].0).with_file_name("cost.png"));
             let (table, _) = crate::report::cost::cost_report(&read, &png)?;
             out!("{table}\nplot: {}", png.display());
+            Ok(())
+        }
+        ReportCommand::Html { sources, out } => {
+            let bytes = crate::report::html::write(&sources, &out)?;
+            out!("wrote {} ({bytes} bytes)", out.display());
             Ok(())
         }
         ReportCommand::Scores { record, json } => {

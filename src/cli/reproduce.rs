@@ -66,6 +66,8 @@ pub struct ReproduceArgs {
     pub no_figures: bool,
     #[command(flatten)]
     pub data: DataDirArg,
+    #[command(flatten)]
+    pub tracking: crate::track::TrackingArgs,
 }
 
 fn experiment_config(args: &ReproduceArgs) -> anyhow::Result<ExperimentConfig> {
@@ -148,6 +150,7 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<()> {
         )?);
         Some(written)
     };
+    crate::track::publish(&outcome.record, &out, &args.tracking);
     out!("{table}");
     if let Some(written) = figures {
         out!(

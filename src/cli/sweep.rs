@@ -69,6 +69,8 @@ pub struct CellArgs {
     pub device: DeviceChoice,
     #[command(flatten)]
     pub data: DataDirArg,
+    #[command(flatten)]
+    pub tracking: crate::track::TrackingArgs,
 }
 
 #[derive(Debug, Args)]
@@ -84,6 +86,8 @@ pub struct RunArgs {
     pub device: DeviceChoice,
     #[command(flatten)]
     pub data: DataDirArg,
+    #[command(flatten)]
+    pub tracking: crate::track::TrackingArgs,
 }
 
 /// The fastest J × T measured on 2 cores (docs/scale-out.md).
@@ -195,9 +199,15 @@ pub fn run(command: SweepCommand) -> anyhow::Result<()> {
                 }
                 Err(e) => return Err(e),
             };
+            if outcome == cell::CellOutcome::Computed && !args.tracking.is_empty() {
+                let cell = plan::read(&args.dir)?.cell(index)?.clone();
+                let dir = cell::cell_dir(&args.dir, &cell);
+                crate::track::publish_dir(&dir, &args.tracking.for_cell(&cell.id));
+            }
             writeln!(stdout, "cell {index}: {outcome:?}")?;
         }
         SweepCommand::Run(args) => {
+            let tracking = crate::track::start_sweep(&args.dir, &args.tracking);
             let report = runner::run(
                 &args.dir,
                 &runner::RunnerOptions {
@@ -208,6 +218,7 @@ pub fn run(command: SweepCommand) -> anyhow::Result<()> {
                     show_progress: true,
                 },
             )?;
+            crate::track::finish_sweep(tracking, !report.failed.is_empty());
             writeln!(
                 stdout,
                 "{} cells computed, {} already done, {} failed, in {:.0} s",

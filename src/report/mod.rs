@@ -4,6 +4,7 @@ pub mod complexity_figure;
 pub mod cost;
 pub mod docs;
 pub mod figures;
+pub mod html;
 pub mod plot;
 pub mod score_table;
 pub mod scores;
