@@ -76,25 +76,8 @@ fn slurm(program: &str, args: &[&str], conf: &str) -> String {
 }
 
 fn plan(dir: &Path) {
-    aerepro(
-        &[
-            "sweep",
-            "plan",
-            "--out",
-            dir.to_str().unwrap(),
-            "--dataset",
-            "mnist",
-            "--normal-classes",
-            "1,7",
-            "--models",
-            "cae",
-            "--seeds",
-            "0,1",
-            "--epochs",
-            "1",
-        ],
-        &[],
-    );
+    let args = common::tiny_sweep_plan(dir);
+    aerepro(&args.iter().map(String::as_str).collect::<Vec<_>>(), &[]);
 }
 
 /// The `array task I on HOST, restart R` lines of a task's log, as (host, restart).

@@ -13,22 +13,8 @@ use common::{aerepro, data_dir, fails_with, succeeded, succeeds};
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
 
 fn plan_tiny(dir: &Path) {
-    succeeds(&[
-        "sweep",
-        "plan",
-        "--out",
-        dir.to_str().unwrap(),
-        "--dataset",
-        "mnist",
-        "--normal-classes",
-        "1,7",
-        "--models",
-        "cae",
-        "--seeds",
-        "0,1",
-        "--epochs",
-        "1",
-    ]);
+    let args = common::tiny_sweep_plan(dir);
+    succeeds(&args.iter().map(String::as_str).collect::<Vec<_>>());
 }
 
 /// `sweep cell DIR --index 0` at one thread on the real data.

@@ -80,18 +80,13 @@ fn best_model_cell(b: &BestModel) -> String {
 /// anomalous ROC-AUC matrix per model.
 pub fn markdown(summary: &Summary, dataset: DatasetKind) -> String {
     let names = dataset.class_names();
-    let entries: Vec<&Entry> = summary
-        .entries
-        .iter()
-        .filter(|e| e.dataset == dataset)
-        .collect();
-    let mut models: Vec<ModelKind> = entries.iter().map(|e| e.model).collect();
-    models.sort();
-    models.dedup();
-    let mut classes: Vec<u8> = entries.iter().map(|e| e.normal_class).collect();
-    classes.sort();
-    classes.dedup();
-    let find = |c: u8, m: ModelKind| entries.iter().find(|e| e.normal_class == c && e.model == m);
+    let view = summary.of_dataset(dataset);
+    let (entries, models, classes) = (
+        &view.entries,
+        view.models.clone(),
+        view.normal_classes.clone(),
+    );
+    let find = |c: u8, m: ModelKind| view.find(c, m);
     let n_seeds = entries.iter().map(|e| e.seeds.len()).max().unwrap_or(0);
     let mut out = String::new();
     let header = models

@@ -126,7 +126,43 @@ pub struct Summary {
     pub cells: Vec<CellMetrics>,
 }
 
+/// The entries of one dataset of a summary, with its models and normal classes in order.
+pub struct DatasetEntries<'a> {
+    pub entries: Vec<&'a Entry>,
+    pub models: Vec<ModelKind>,
+    pub normal_classes: Vec<u8>,
+}
+
+impl<'a> DatasetEntries<'a> {
+    pub fn find(&self, normal_class: u8, model: ModelKind) -> Option<&'a Entry> {
+        self.entries
+            .iter()
+            .find(|e| e.normal_class == normal_class && e.model == model)
+            .copied()
+    }
+}
+
 impl Summary {
+    /// The entries of `dataset`.
+    pub fn of_dataset(&self, dataset: DatasetKind) -> DatasetEntries<'_> {
+        let entries: Vec<&Entry> = self
+            .entries
+            .iter()
+            .filter(|e| e.dataset == dataset)
+            .collect();
+        let mut models: Vec<ModelKind> = entries.iter().map(|e| e.model).collect();
+        models.sort();
+        models.dedup();
+        let mut normal_classes: Vec<u8> = entries.iter().map(|e| e.normal_class).collect();
+        normal_classes.sort();
+        normal_classes.dedup();
+        DatasetEntries {
+            entries,
+            models,
+            normal_classes,
+        }
+    }
+
     /// Counts that can be true (finished ≤ planned), class indices in range and metrics in
     /// [0, 1]: what a renderer of a `summary.json` read from disk relies on.
     pub fn check_ranges(&self) -> Result<(), String> {

@@ -184,3 +184,26 @@ pub fn assert_same_cells(a: &std::path::Path, b: &std::path::Path, cells: usize)
         assert_eq!(scores(a), scores(b), "scores of cell {id:?} differ");
     }
 }
+
+/// `sweep plan` of the tiny 4-cell grid (MNIST normal classes 1 and 7, the CAE, seeds 0 and 1, one
+/// epoch) into `dir`.
+pub fn tiny_sweep_plan(dir: &Path) -> Vec<String> {
+    [
+        "sweep",
+        "plan",
+        "--out",
+        dir.to_str().unwrap(),
+        "--dataset",
+        "mnist",
+        "--normal-classes",
+        "1,7",
+        "--models",
+        "cae",
+        "--seeds",
+        "0,1",
+        "--epochs",
+        "1",
+    ]
+    .map(String::from)
+    .to_vec()
+}

@@ -32,19 +32,9 @@ pub(super) fn sweep_section(summary: &Summary, dir: &Path) -> anyhow::Result<Str
     let mut datasets: Vec<DatasetKind> = summary.entries.iter().map(|e| e.dataset).collect();
     datasets.dedup();
     for dataset in datasets {
-        let entries: Vec<_> = summary
-            .entries
-            .iter()
-            .filter(|e| e.dataset == dataset)
-            .collect();
-        let mut models: Vec<ModelKind> = entries.iter().map(|e| e.model).collect();
-        models.sort();
-        models.dedup();
-        let mut classes: Vec<u8> = entries.iter().map(|e| e.normal_class).collect();
-        classes.sort();
-        classes.dedup();
-        let find =
-            |c: u8, m: ModelKind| entries.iter().find(|e| e.normal_class == c && e.model == m);
+        let view = summary.of_dataset(dataset);
+        let (models, classes) = (view.models.clone(), view.normal_classes.clone());
+        let find = |c: u8, m: ModelKind| view.find(c, m);
         let _ = write!(
             out,
             "<h3>{dataset}: normal class vs all others</h3><p class=\"muted\">mean ± sd over seeds, \
