@@ -105,7 +105,7 @@ fn bad_numbers_and_outputs_fail_before_any_work() {
         a_file.to_str().unwrap(),
         data.to_str().unwrap(),
     );
-    let cases: [(&[&str], &str); 12] = [
+    let cases: [(&[&str], &str); 13] = [
         (
             &["--threads", "0"],
             "threads must be between 1 and 1024, got 0",
@@ -120,7 +120,8 @@ fn bad_numbers_and_outputs_fail_before_any_work() {
         (&["--beta", "inf"], "got inf"),
         (&["--epochs", "0"], "epochs must be at least 1"),
         (&["--epochs", "1000000000"], "epochs must be at most 100000"),
-        (&["--seeds", "0"], "no seeds selected"),
+        (&["--seeds", "0"], "--seeds must be at least 1, got 0"),
+        (&["--jobs", "0"], "--jobs must be at least 1, got 0"),
         (&["--seeds", "99999999999"], "--seeds must be at most 1000"),
         (&["--step-cost-rounds", "1000000000"], "at most 10000"),
         (&["--out", a_file], "is a file, not a directory"),
@@ -161,7 +162,7 @@ fn a_tiny_run_survives_a_closed_stdout_and_detects_a_damaged_checkpoint() {
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().to_str().unwrap();
     let mut args = common::TINY_REPRODUCE.to_vec();
-    args.extend(["--out", dir]);
+    args.extend(["--seeds", "1", "--out", dir]);
     // stdout is a pipe whose reading end is closed before aerepro writes (`… | head -0`), under
     // umask 022.
     let mut child = Command::new("sh")
