@@ -95,10 +95,12 @@ pub fn verify(sweep_dir: &Path, cell: &Cell) -> anyhow::Result<CellMarker> {
 /// normal class, model and seed.
 pub fn read_verified(sweep_dir: &Path, cell: &Cell) -> anyhow::Result<(RunRecord, CellScores)> {
     verify(sweep_dir, cell)?;
-    let config = cell.experiment_config()?;
+    let mut config = cell.experiment_config()?;
     let dir = cell_dir(sweep_dir, cell);
     let path = dir.join(layout::RECORD);
     let record = record::read_record(&path, Completeness::Required)?;
+    // The thread count is the runner's choice (recorded, not planned), as in the id.
+    config.train.threads = record.config.train.threads;
     if plan::cell_id(&serde_json::to_value(&record.config)?) != cell.id || record.config != config {
         bail!(
             "{}: the record's config is not cell {}'s ({})",
