@@ -102,6 +102,8 @@ fn tiny_reproduce_writes_record_table_figures_and_resumes() {
         "1",
         "--threads",
         "2",
+        "--seeds",
+        "1",
         "--out",
         out_dir,
     ];
@@ -110,6 +112,10 @@ fn tiny_reproduce_writes_record_table_figures_and_resumes() {
     let stdout = String::from_utf8_lossy(&first.stdout);
     assert!(
         stdout.contains("ROC-AUC") && stdout.contains("all others"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("1 seed: every claim judged over seeds stays unresolved"),
         "{stdout}"
     );
 

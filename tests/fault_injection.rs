@@ -1,5 +1,5 @@
 //! Fault injection on the real binary: seeded trials SIGKILL a tiny `reproduce` (MNIST, CAE + VAE,
-//! 1 epoch, 1 thread) at random moments, resume it, and compare the final record with an
+//! 1 epoch, 1 seed, 1 thread) at random moments, resume it, and compare the final record with an
 //! uninterrupted run's (timings, checkpoint paths and the `resumed` flags aside); two runs started
 //! together into one directory (one refuses, nothing is mixed); a damaged checkpoint, sidecar and
 //! record, each detected. `AEREPRO_FAULT_TRIALS=N` sets the number of kill trials (default 4).

@@ -94,7 +94,7 @@ fn bad_numbers_and_outputs_fail_before_any_work() {
         a_file.to_str().unwrap(),
         data.to_str().unwrap(),
     );
-    let cases: [(&[&str], &str); 12] = [
+    let cases: [(&[&str], &str); 13] = [
         (
             &["--threads", "0"],
             "threads must be between 1 and 1024, got 0",
@@ -109,7 +109,8 @@ fn bad_numbers_and_outputs_fail_before_any_work() {
         (&["--beta", "inf"], "got inf"),
         (&["--epochs", "0"], "epochs must be at least 1"),
         (&["--epochs", "1000000000"], "epochs must be at most 100000"),
-        (&["--seeds", "0"], "no seeds selected"),
+        (&["--seeds", "0"], "--seeds must be at least 1, got 0"),
+        (&["--jobs", "0"], "--jobs must be at least 1, got 0"),
         (&["--seeds", "99999999999"], "--seeds must be at most 1000"),
         (&["--step-cost-rounds", "1000000000"], "at most 10000"),
         (&["--out", a_file], "is a file, not a directory"),

@@ -278,6 +278,8 @@ fn reproduce_records_every_score_and_a_held_out_threshold() {
         "0.1",
         "--step-cost-rounds",
         "0",
+        "--seeds",
+        "1",
         "--no-figures",
         "--out",
         out.to_str().unwrap(),

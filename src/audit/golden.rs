@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::claims::{self, ClaimEvidence, ClaimInputs, ClaimVerdict};
 use crate::data::DatasetKind;
-use crate::metrics::class_rows::{self, PairedComparison};
+use crate::metrics::class_rows::PairedComparison;
 use crate::model::{ActivationLayout, ModelKind};
 use crate::run::config::ExperimentConfig;
 use crate::run::record::{Completeness, RunRecord};
-use crate::sweep::cell::CellScores;
+use crate::sweep::cell::{self, CellScores};
 use crate::sweep::source;
 
 /// The golden-file format version this build writes and reads.
@@ -186,20 +186,8 @@ pub fn collect(source: &Path) -> anyhow::Result<Collected> {
                 .push(scores);
         }
     }
-    for ((dataset, normal_class, seed), cells) in cell_scores {
-        if cells.len() < 2 {
-            continue;
-        }
-        let labels = &cells[0].test_labels;
-        if cells.iter().any(|c| &c.test_labels != labels) {
-            bail!("sweep cells of {dataset} seed {seed} were scored on different test sets");
-        }
-        let mut scores: Vec<(ModelKind, &[f64])> = cells
-            .iter()
-            .map(|c| (c.model, c.scores.as_slice()))
-            .collect();
-        scores.sort_by_key(|(m, _)| *m);
-        let tests = class_rows::paired_tests(dataset, normal_class, labels, seed, &scores)?;
+    for ((dataset, normal_class, _), cells) in cell_scores {
+        let tests = cell::paired_tests(&cells.iter().collect::<Vec<_>>())?;
         collected
             .paired
             .entry((dataset, normal_class))

@@ -13,6 +13,17 @@ use crate::run::experiment::{self, RunOptions};
 use crate::score;
 use crate::store::atomic::write_atomic;
 use crate::store::layout;
+use crate::sweep::seeds::{self, SeedsOptions};
+
+/// Seeds run by default: the fewest that give the claims an interval over seeds.
+pub const DEFAULT_SEEDS: u64 = 3;
+/// Cells run at once over several seeds, one libtorch thread each: the fastest on 2 cores
+/// (docs/scale-out.md).
+pub const DEFAULT_JOBS: usize = super::sweep::DEFAULT_JOBS;
+
+/// Printed after a one-seed run.
+pub const ONE_SEED_NOTE: &str = "1 seed: every claim judged over seeds stays unresolved; run \
+     --seeds 3 (the default) for verdicts";
 
 #[derive(Debug, Args)]
 pub struct ReproduceArgs {
@@ -24,12 +35,16 @@ pub struct ReproduceArgs {
     /// Models to train, comma separated.
     #[arg(long, value_enum, value_delimiter = ',', default_values_t = ModelKind::ALL.to_vec())]
     pub models: Vec<ModelKind>,
-    /// Run seeds 0..K and report mean ± sd across them.
+    /// Run seeds 0..K (default 3) and judge the claims over them; two or more seeds run as cells
+    /// in parallel processes (--jobs), one seed in this process.
     #[arg(long, conflicts_with = "seed")]
     pub seeds: Option<u64>,
-    /// Run this one seed (default 0).
+    /// Run this one seed only (one seed cannot judge a claim over seeds).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Over several seeds: cells (one model of one seed) run at once, each its own process.
+    #[arg(long, default_value_t = DEFAULT_JOBS)]
+    pub jobs: usize,
     #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
     pub device: DeviceChoice,
     /// Output directory for record.json, checkpoints and figures (default runs/<dataset>).
@@ -41,7 +56,8 @@ pub struct ReproduceArgs {
     /// Replace an earlier run in --out (its record, table, checkpoints and figures are removed).
     #[arg(long, conflicts_with = "resume")]
     pub force: bool,
-    /// libtorch CPU threads (default: libtorch's choice; recorded either way).
+    /// libtorch CPU threads: per process over several seeds (default 1), else for this process
+    /// (default: libtorch's choice); recorded either way.
     #[arg(long)]
     pub threads: Option<i32>,
     #[command(flatten)]
@@ -83,13 +99,19 @@ fn experiment_config(args: &ReproduceArgs) -> anyhow::Result<ExperimentConfig> {
         }
     }
     config.seeds = match (args.seeds, args.seed) {
+        (Some(0), _) => anyhow::bail!(
+            "--seeds must be at least 1, got 0 (the claims are judged over {DEFAULT_SEEDS} seeds by default)"
+        ),
         (Some(k), _) if k > MAX_SEEDS as u64 => {
             anyhow::bail!("--seeds must be at most {}, got {k}", MAX_SEEDS)
         }
         (Some(k), _) => (0..k).collect(),
         (None, Some(s)) => vec![s],
-        (None, None) => vec![0],
+        (None, None) => (0..DEFAULT_SEEDS).collect(),
     };
+    if args.jobs == 0 {
+        anyhow::bail!("--jobs must be at least 1, got 0");
+    }
     config.train.threads = args.threads;
     if let Some(rounds) = args.step_cost_rounds {
         config.step_cost.rounds = rounds;
@@ -126,15 +148,37 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| PathBuf::from("runs").join(args.dataset.slug()));
     check_out_dir(&out)?;
     let data_dir = args.data.resolve();
-    let options = RunOptions {
-        out_dir: &out,
-        data_dir: &data_dir,
-        device,
-        resume: args.resume,
-        force: args.force,
-        show_progress: true,
+    let outcome = if config.seeds.len() == 1 {
+        experiment::run(
+            &config,
+            &RunOptions {
+                out_dir: &out,
+                data_dir: &data_dir,
+                device,
+                resume: args.resume,
+                force: args.force,
+                show_progress: true,
+            },
+        )?
+    } else {
+        seeds::run(
+            &config,
+            &TrainingChoices::from(args.training.clone()),
+            &SeedsOptions {
+                out_dir: &out,
+                data_dir: &data_dir,
+                device: args.device,
+                jobs: args.jobs,
+                threads_per_job: args
+                    .threads
+                    .unwrap_or(super::sweep::DEFAULT_THREADS_PER_JOB),
+                resume: args.resume,
+                force: args.force,
+                show_progress: true,
+                load_first_seed: !args.no_figures,
+            },
+        )?
     };
-    let outcome = experiment::run(&config, &options)?;
     // Every file is written before anything is printed, so a closed stdout cannot skip one.
     let table = report::table::render(&outcome.record) + &report::scores::render(&outcome.record);
     write_atomic(&out.join(layout::TABLE), table.as_bytes())?;
@@ -160,5 +204,8 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<()> {
         );
     }
     out!("record: {}", out.join(layout::RECORD).display());
+    if config.seeds.len() == 1 {
+        out!("{ONE_SEED_NOTE}");
+    }
     Ok(())
 }

@@ -287,6 +287,29 @@ pub fn run(config: &ExperimentConfig, options: &RunOptions) -> anyhow::Result<Ou
             first_seed_scores = test_scores;
         }
     }
+    finish_record(&mut record, &split, &scoring_data, options.device)?;
+    record.wall_seconds = started.elapsed().as_secs_f64();
+    write_json_atomic(&record_path, &record)?;
+    Ok(Outcome {
+        record,
+        split,
+        first_seed,
+        first_seed_scores,
+        scoring_data,
+    })
+}
+
+/// Completes a record whose model runs, summary and paired tests are in: the interleaved step costs
+/// (all three models and `config.step_cost.rounds` > 0), the claims (the paper's normal class and
+/// all three models), the per-score summaries; `complete` set. `split` is the training split as
+/// scoring prepared it.
+pub fn finish_record(
+    record: &mut RunRecord,
+    split: &NormalClassSplit,
+    scoring_data: &ScoringData,
+    device: Device,
+) -> anyhow::Result<()> {
+    let config = &record.config;
     let all_models = ModelKind::ALL.iter().all(|k| config.models.contains(k));
     if all_models && config.step_cost.rounds > 0 {
         record.step_costs = Some(
@@ -294,7 +317,7 @@ pub fn run(config: &ExperimentConfig, options: &RunOptions) -> anyhow::Result<Ou
                 config.dataset,
                 &split.train,
                 &config.train_config(config.seeds[0]),
-                options.device,
+                device,
                 config.step_cost,
             )
             .context("timing training steps")?,
@@ -305,25 +328,17 @@ pub fn run(config: &ExperimentConfig, options: &RunOptions) -> anyhow::Result<Ou
         &record.paired_tests,
         record.step_costs.as_ref(),
     );
-    let paper_setup = config.normal_class == config.dataset.paper_normal_class() && all_models;
-    if paper_setup {
+    let paper_class = config.normal_class == config.dataset.paper_normal_class();
+    if paper_class && all_models {
         record.claims = claims::evaluate(config.dataset, &inputs);
     }
     record.scoring = Some(super::score_summary::summarize_run(
         &record.runs,
         config.dataset,
-        config.normal_class == config.dataset.paper_normal_class(),
-        &scoring_data,
+        paper_class,
+        scoring_data,
         &config.scoring,
     ));
     record.complete = true;
-    record.wall_seconds = started.elapsed().as_secs_f64();
-    write_json_atomic(&record_path, &record)?;
-    Ok(Outcome {
-        record,
-        split,
-        first_seed,
-        first_seed_scores,
-        scoring_data,
-    })
+    Ok(())
 }

@@ -6,7 +6,8 @@
 //! A sweep directory (`sweep plan --out DIR`):
 //!   plan.json, summary.json and the merged tables, cells/<id>/ (a run directory of one model and
 //!   seed, plus scores.json, the commit marker cell.json, and failed.txt after a failure),
-//!   locks/<id>/.
+//!   locks/<id>/, logs/ (the local runner's).
+//! A `reproduce` over several seeds writes both: its run files, and its cells as a sweep's.
 use std::path::{Path, PathBuf};
 
 pub const RECORD: &str = "record.json";
@@ -18,6 +19,8 @@ pub const PLAN: &str = "plan.json";
 pub const SUMMARY: &str = "summary.json";
 pub const CELLS: &str = "cells";
 pub const LOCKS: &str = "locks";
+/// The local runner's per-cell logs.
+pub const LOGS: &str = "logs";
 /// A cell's commit marker: written last, it holds the sha256 of the cell's record and scores.
 pub const CELL_MARKER: &str = "cell.json";
 pub const CELL_SCORES: &str = "scores.json";

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::data::DatasetKind;
+use crate::metrics::class_rows::{self, PairedComparison};
 use crate::model::ModelKind;
 use crate::run::config::ExperimentConfig;
 use crate::run::experiment::{self, RunOptions};
@@ -144,6 +145,41 @@ pub fn read_verified(sweep_dir: &Path, cell: &Cell) -> anyhow::Result<(RunRecord
         );
     }
     Ok((record, scores))
+}
+
+/// The paired DeLong tests between the models of one seed, from their cells' per-image scores
+/// (models in order; none with fewer than two). Refuses cells of different datasets, normal classes
+/// or seeds, or scored on different test sets.
+pub fn paired_tests(cells: &[&CellScores]) -> anyhow::Result<Vec<PairedComparison>> {
+    let Some(first) = cells.first() else {
+        return Ok(Vec::new());
+    };
+    if cells.len() < 2 {
+        return Ok(Vec::new());
+    }
+    let group = |c: &CellScores| (c.dataset, c.normal_class, c.seed);
+    if cells.iter().any(|c| group(c) != group(first)) {
+        bail!("paired tests need the cells of one dataset, normal class and seed");
+    }
+    if cells.iter().any(|c| c.test_labels != first.test_labels) {
+        bail!(
+            "sweep cells of {} seed {} were scored on different test sets",
+            first.dataset,
+            first.seed
+        );
+    }
+    let mut scores: Vec<(ModelKind, &[f64])> = cells
+        .iter()
+        .map(|c| (c.model, c.scores.as_slice()))
+        .collect();
+    scores.sort_by_key(|(m, _)| *m);
+    class_rows::paired_tests(
+        first.dataset,
+        first.normal_class,
+        &first.test_labels,
+        first.seed,
+        &scores,
+    )
 }
 
 /// What `run` did.

@@ -6,6 +6,7 @@ pub mod cell;
 pub mod merge;
 pub mod plan;
 pub mod runner;
+pub mod seeds;
 pub mod slurm;
 pub mod source;
 pub mod status;

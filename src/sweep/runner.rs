@@ -53,7 +53,7 @@ fn device_name(device: DeviceChoice) -> &'static str {
 
 pub fn log_path(sweep_dir: &Path, cell: &Cell) -> PathBuf {
     sweep_dir
-        .join("logs")
+        .join(crate::store::layout::LOGS)
         .join(format!("cell-{}-{}.log", cell.index, cell.id))
 }
 

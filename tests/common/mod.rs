@@ -87,8 +87,8 @@ pub fn roc_auc(scores: &[f64], positive: &[bool]) -> f64 {
     (rank_sum - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg)
 }
 
-/// The smallest real `reproduce` of `models` (add `--out DIR`): MNIST, one epoch, one thread, no
-/// step timing.
+/// The smallest real `reproduce` of `models` (add `--out DIR`): MNIST, one seed, one epoch, one
+/// thread, no step timing.
 pub fn tiny_reproduce(models: &str) -> Vec<&str> {
     vec![
         "reproduce",
@@ -102,6 +102,8 @@ pub fn tiny_reproduce(models: &str) -> Vec<&str> {
         "1",
         "--step-cost-rounds",
         "0",
+        "--seeds",
+        "1",
     ]
 }
 
