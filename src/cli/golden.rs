@@ -45,6 +45,9 @@ pub fn run(args: GoldenArgs) -> anyhow::Result<()> {
             if let Some(evidence) = &claim.evidence {
                 out!("     {}", report::table::evidence_line(evidence));
             }
+            if let Some(line) = claim.seeds_needed_line() {
+                out!("     {line}");
+            }
         }
     }
     Ok(())
