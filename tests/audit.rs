@@ -14,7 +14,7 @@ use common::{aerepro, succeeds};
 fn reproduce_tiny(out: &Path, extra: &[&str]) {
     let out = out.to_str().unwrap();
     let mut args = common::tiny_reproduce("cae");
-    args.extend(["--seed", "0", "--no-figures", "--out", out]);
+    args.extend(["--no-figures", "--out", out]);
     args.extend(extra);
     succeeds(&args);
 }
