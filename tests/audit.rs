@@ -146,8 +146,18 @@ fn audit_fails_when_an_entry_is_missing() {
         output.contains("MNIST 1 CAE seed 0: missing now"),
         "{output}"
     );
+    // A spot check that shares no cell with the golden compares nothing: that fails too, unless
+    // the user says it may (and is warned).
     let (passed, output) = audit(&dir.path().join("seed7"), &["--partial"]);
+    assert!(!passed, "{output}");
+    assert!(output.contains("no value was compared"), "{output}");
+    assert!(output.contains("MNIST 1 CAE seed 7"), "{output}");
+    let (passed, output) = audit(
+        &dir.path().join("seed7"),
+        &["--partial", "--allow-incomplete"],
+    );
     assert!(passed, "{output}");
+    assert!(output.contains("WARNING (--allow-incomplete)"), "{output}");
 }
 
 /// The cheap value golden: per-class ROC-AUCs of the tiny run at 4 decimals. Any change to loading,
