@@ -198,19 +198,16 @@ pub fn paired_tests(
 }
 
 /// `--resume` continues the run in `out_dir`, never another one: a record there whose experiment
-/// (everything but its models, seeds and thread count) differs is refused, naming the difference.
+/// (everything but its models, seeds and thread count) differs is refused, naming the difference. A
+/// record that cannot be read (damaged by a crash) is left to the resume, which rewrites it.
 fn refuse_another_experiment(config: &ExperimentConfig, out_dir: &Path) -> anyhow::Result<()> {
     let path = out_dir.join(layout::RECORD);
-    if !path.is_file() {
+    let Some(earlier) = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|text| record::parse_record(&text).ok())
+    else {
         return Ok(());
-    }
-    let earlier =
-        record::read_record(&path, record::Completeness::WarnIfIncomplete).with_context(|| {
-            format!(
-                "--resume: reading the earlier run's record {}",
-                path.display()
-            )
-        })?;
+    };
     let differences = earlier.config.setup().differences(&config.setup());
     if !differences.is_empty() {
         bail!(

@@ -124,6 +124,8 @@ pub fn run(
     let started = Instant::now();
     let plan = plan(config, training)?;
     let device = options.device.resolve()?;
+    // Missing or damaged data is one clear error here, not a failure of every cell.
+    data::load(config.dataset, options.data_dir)?;
     let out = options.out_dir;
     let _lock = DirLock::acquire(out)?;
     prepare(out, options.resume, options.force)?;
