@@ -394,7 +394,7 @@ fn reproduce_records_every_score_and_a_held_out_threshold() {
             .all(|l| l.ends_with(" yes") || l.ends_with(" no")));
     }
     assert!(pictures
-        .join("test_batch-10-per-class-0.vae.error.png")
+        .join("test_batch-10-per-class-0.vae-seed0.error.png")
         .is_file());
 }
 
