@@ -97,7 +97,7 @@ fn a_subnormal_product_is_exactly_zero_with_flushing_and_not_without() {
 /// the multiplication did not run on the pool thread or the pool thread had FTZ/DAZ already; not
 /// yet explained. `cargo test --test denormals -- --ignored existing_pool`
 #[test]
-#[ignore = "unexplained: all products flushed even with FTZ set on the calling thread only"]
+#[ignore = "here every product is flushed even with FTZ set on the calling thread only, so the pool-thread case is not shown on this CPU"]
 fn existing_pool_threads_do_not_inherit_a_later_setting() {
     let nonzero = nonzero_in_child("late-this-thread-only");
     assert!(nonzero > 0 && nonzero < ELEMENTS, "{nonzero}");
