@@ -124,8 +124,9 @@ pub fn run(
     let started = Instant::now();
     let plan = plan(config, training)?;
     let device = options.device.resolve()?;
-    // Missing or damaged data is one clear error here, not a failure of every cell.
-    data::load(config.dataset, options.data_dir)?;
+    // Loaded before the pool starts: missing or damaged data is one clear error here, not a
+    // failure of every cell; the split then serves the timing, claims and figures.
+    let mut split = data::load_split(config.dataset, options.data_dir, config.normal_class)?;
     let out = options.out_dir;
     let _lock = DirLock::acquire(out)?;
     prepare(out, options.resume, options.force)?;
@@ -171,7 +172,6 @@ pub fn run(
         record.paired_tests.extend(cell::paired_tests(&of_seed)?);
     }
     tch::set_num_threads(options.threads_per_job);
-    let mut split = data::load_split(config.dataset, options.data_dir, config.normal_class)?;
     let scoring_data = ScoringData::prepare(&mut split, &config.scoring)?;
     experiment::finish_record(&mut record, &split, &scoring_data, device)?;
     record.wall_seconds = started.elapsed().as_secs_f64();
