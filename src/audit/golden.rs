@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use serde::{Deserialize, Serialize};
 
-use crate::claims::{self, ClaimEvidence, ClaimInputs, ClaimVerdict};
+use crate::claims::{self, ClaimVerdict};
 use crate::data::DatasetKind;
 use crate::metrics::class_rows::PairedComparison;
 use crate::model::{ActivationLayout, ModelKind};
@@ -207,32 +207,25 @@ impl Collected {
         }
     }
 
-    /// The (dataset, normal class) groups whose claims can be judged: the paper's normal class
-    /// with all three models for every seed.
+    /// The (dataset, normal class) groups whose claims can be judged ([`claims::judgeable`]).
     pub fn judgeable_groups(&self) -> Vec<(DatasetKind, u8)> {
-        let mut groups: BTreeMap<(DatasetKind, u8), Vec<&Entry>> = BTreeMap::new();
-        for entry in &self.entries {
+        let mut groups: BTreeMap<(DatasetKind, u8), Vec<(u64, ModelKind)>> = BTreeMap::new();
+        for e in &self.entries {
             groups
-                .entry((entry.dataset, entry.normal_class))
+                .entry((e.dataset, e.normal_class))
                 .or_default()
-                .push(entry);
+                .push((e.seed, e.model));
         }
         groups
             .into_iter()
-            .filter(|((dataset, normal_class), entries)| {
-                *normal_class == dataset.paper_normal_class()
-                    && entries.iter().all(|e| {
-                        ModelKind::ALL
-                            .iter()
-                            .all(|m| entries.iter().any(|o| o.seed == e.seed && o.model == *m))
-                    })
+            .filter(|((dataset, normal_class), results)| {
+                claims::judgeable(*dataset, *normal_class, results)
             })
             .map(|(group, _)| group)
             .collect()
     }
 
-    /// Claim verdicts over seeds of every group with the paper's setup (its normal class, all three
-    /// models for every seed), C6 left out (no timing here).
+    /// Claim verdicts over seeds of every judgeable group, C6 left out (no timing here).
     pub fn verdicts(&self) -> Vec<GroupVerdicts> {
         let mut out = Vec::new();
         for (dataset, normal_class) in self.judgeable_groups() {
@@ -244,24 +237,15 @@ impl Collected {
             let mut seeds: Vec<u64> = entries.iter().map(|e| e.seed).collect();
             seeds.sort();
             seeds.dedup();
+            let rows = seeds.iter().flat_map(|seed| {
+                entries.iter().filter(|e| e.seed == *seed).flat_map(|e| {
+                    e.per_class
+                        .iter()
+                        .map(|c| (e.seed, e.model, c.class, c.roc_auc))
+                })
+            });
             let paired = self.paired.get(&(dataset, normal_class));
-            let inputs = ClaimInputs::from_rows(
-                seeds.iter().flat_map(|seed| {
-                    entries.iter().filter(|e| e.seed == *seed).flat_map(|e| {
-                        e.per_class
-                            .iter()
-                            .map(|c| (e.seed, e.model, c.class, c.roc_auc))
-                    })
-                }),
-                paired.into_iter().flatten(),
-                BTreeMap::new(),
-            );
-            let judged = claims::applicable(
-                dataset,
-                &[ClaimEvidence::RocAuc, ClaimEvidence::PairedTests],
-                &ModelKind::ALL,
-            );
-            let claims = claims::evaluate_only(dataset, &inputs, &judged);
+            let claims = claims::judge_results(dataset, rows, paired.into_iter().flatten());
             out.push(GroupVerdicts {
                 dataset,
                 normal_class,

@@ -266,6 +266,33 @@ pub fn evaluate_only(
         .collect()
 }
 
+/// Whether the claims about `dataset` can be judged on results of `normal_class` that cover these
+/// (seed, model) pairs: the paper's normal class, with all three models for every seed.
+pub fn judgeable(dataset: DatasetKind, normal_class: u8, results: &[(u64, ModelKind)]) -> bool {
+    normal_class == dataset.paper_normal_class()
+        && results.iter().all(|(seed, _)| {
+            ModelKind::ALL
+                .iter()
+                .all(|m| results.contains(&(*seed, *m)))
+        })
+}
+
+/// The verdicts over seeds that per-class ROC-AUC rows `(seed, model, class, roc_auc)` and paired
+/// tests allow (every claim about `dataset` but the timing claim C6).
+pub fn judge_results<'a>(
+    dataset: DatasetKind,
+    rows: impl IntoIterator<Item = (u64, ModelKind, u8, f64)>,
+    paired: impl IntoIterator<Item = &'a PairedComparison>,
+) -> Vec<ClaimVerdict> {
+    let inputs = ClaimInputs::from_rows(rows, paired, BTreeMap::new());
+    let judged = applicable(
+        dataset,
+        &[ClaimEvidence::RocAuc, ClaimEvidence::PairedTests],
+        &ModelKind::ALL,
+    );
+    evaluate_only(dataset, &inputs, &judged)
+}
+
 impl ClaimInputs {
     /// These inputs with the per-round step timings C6 judges.
     pub fn with_step_cost_rounds(self, rounds: BTreeMap<ModelKind, Vec<f64>>) -> ClaimInputs {

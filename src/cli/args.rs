@@ -48,6 +48,9 @@ pub struct TrainingFlags {
     /// training images only and stored with the run and its checkpoints.
     #[arg(long, value_enum)]
     pub preprocess: Option<Preprocess>,
+    /// Critic steps per minibatch of the AAE (default 5, WGAN's).
+    #[arg(long)]
+    pub n_critic: Option<usize>,
 }
 
 impl From<TrainingFlags> for TrainingChoices {
@@ -61,6 +64,7 @@ impl From<TrainingFlags> for TrainingChoices {
             critic_output,
             layout,
             preprocess,
+            n_critic,
         } = flags;
         TrainingChoices {
             budget,
@@ -71,6 +75,7 @@ impl From<TrainingFlags> for TrainingChoices {
             critic_output,
             layout,
             preprocess,
+            n_critic,
         }
     }
 }

@@ -9,6 +9,7 @@ use crate::data::DatasetKind;
 use crate::device::DeviceChoice;
 use crate::model::ModelKind;
 use crate::report;
+use crate::run::choice::{self, Variations};
 use crate::sweep::plan::{ClassSelection, SeedSelection, SweepSpec};
 use crate::sweep::{cell, merge, plan, runner, slurm, status};
 
@@ -35,12 +36,12 @@ pub struct PlanArgs {
     pub out: PathBuf,
     /// Read the spec from a TOML file (keys: datasets, normal_classes, models, seeds, [training])
     /// instead of the flags below.
-    #[arg(long, conflicts_with_all = ["datasets", "normal_classes", "models", "seeds"])]
+    #[arg(long, conflicts_with_all = ["datasets", "normal_classes", "models", "seeds", "vary"])]
     pub config: Option<PathBuf>,
     /// Dataset (repeatable).
     #[arg(long = "dataset", value_enum)]
     pub datasets: Vec<DatasetKind>,
-    /// `all`, or a comma-separated list of class indices or names.
+    /// `all`, `paper` (MNIST 1, CIFAR-10 dog), or a comma-separated list of class indices or names.
     #[arg(long, default_value = "all")]
     pub normal_classes: ClassSelection,
     /// Models, comma separated.
@@ -51,6 +52,11 @@ pub struct PlanArgs {
     pub seeds: SeedSelection,
     #[command(flatten)]
     pub training: TrainingFlags,
+    /// Plan every value of a choice the paper leaves open (repeatable; the product is planned):
+    /// e.g. `--vary preprocess=raw,gcn-l1-minmax --vary budget=ci,paper`. Keys: budget, epochs,
+    /// init, vae-loss, beta, critic-output, n-critic, layout, preprocess.
+    #[arg(long, value_name = "KEY=V1,V2")]
+    pub vary: Vec<String>,
     /// Replace a different plan already in --out.
     #[arg(long)]
     pub force: bool,
@@ -157,13 +163,20 @@ pub fn run(command: SweepCommand) -> anyhow::Result<()> {
         SweepCommand::Plan(args) => {
             let spec = match &args.config {
                 Some(file) => SweepSpec::from_toml_file(file)?,
-                None => SweepSpec {
-                    datasets: args.datasets.clone(),
-                    normal_classes: args.normal_classes.clone(),
-                    models: args.models.clone(),
-                    seeds: args.seeds.clone(),
-                    training: args.training.clone().into(),
-                },
+                None => {
+                    let mut vary = Variations::new();
+                    for text in &args.vary {
+                        choice::add_variation(&mut vary, text)?;
+                    }
+                    SweepSpec {
+                        datasets: args.datasets.clone(),
+                        normal_classes: args.normal_classes.clone(),
+                        models: args.models.clone(),
+                        seeds: args.seeds.clone(),
+                        training: args.training.clone().into(),
+                        vary,
+                    }
+                }
             };
             let plan = plan::expand(&spec)?;
             plan::write(&args.out, &plan, args.force)?;

@@ -8,6 +8,7 @@ pub mod html;
 pub mod plot;
 pub mod score_table;
 pub mod scores;
+pub mod sensitivity;
 pub mod sweep;
 pub mod sweep_figures;
 pub mod table;

@@ -7,9 +7,11 @@ use anyhow::Context;
 use crate::data::DatasetKind;
 use crate::metrics::over_seeds::SeedSummary;
 use crate::model::ModelKind;
+use crate::run::choice;
 use crate::store::atomic::{write_atomic, write_json_atomic};
 use crate::sweep::below_chance;
-use crate::sweep::merge::{BestModel, Entry, MissingCell, Summary};
+use crate::sweep::best::BestModel;
+use crate::sweep::merge::{Entry, MissingCell, Summary};
 
 /// What `sweep merge` wrote, and the tables it prints.
 pub struct Written {
@@ -17,12 +19,37 @@ pub struct Written {
     pub files: Vec<PathBuf>,
 }
 
-/// Writes `DIR/summary.json`, `DIR/tables/<dataset>.md` and `.csv`, and `DIR/figures/`.
+/// Writes `DIR/summary.json`, `DIR/tables/<dataset>.md` and `.csv`, and `DIR/figures/`; for a sweep
+/// that varies choices, `DIR/tables/sensitivity.md` and those tables and figures per combination
+/// under `DIR/variants/<combination>/`.
 pub fn write(dir: &Path, summary: &Summary) -> anyhow::Result<Written> {
-    let mut written = Vec::new();
     let summary_path = dir.join(crate::store::layout::SUMMARY);
     write_json_atomic(&summary_path, &summary)?;
-    written.push(summary_path);
+    if summary.varied.is_empty() {
+        let mut written = write_tables(dir, summary)?;
+        written.files.insert(0, summary_path);
+        return Ok(written);
+    }
+    let mut terminal = super::sensitivity::markdown(summary);
+    let sensitivity_path = dir.join("tables").join("sensitivity.md");
+    write_atomic(&sensitivity_path, terminal.as_bytes())?;
+    let mut files = vec![summary_path, sensitivity_path];
+    for choices in summary.variants() {
+        let variant_dir = dir.join("variants").join(choice::slug(&choices));
+        let written = write_tables(&variant_dir, &summary.variant(&choices))?;
+        terminal.push_str(&format!(
+            "{}: tables and figures in {}\n",
+            choice::label(&choices),
+            variant_dir.display()
+        ));
+        files.extend(written.files);
+    }
+    Ok(Written { terminal, files })
+}
+
+/// The per-dataset tables and figures of a sweep that varies nothing (or of one combination).
+fn write_tables(dir: &Path, summary: &Summary) -> anyhow::Result<Written> {
+    let mut written = Vec::new();
     let mut terminal = String::new();
     let mut datasets: Vec<DatasetKind> = summary.entries.iter().map(|e| e.dataset).collect();
     datasets.dedup();
@@ -212,12 +239,22 @@ pub fn headline_markdown(summary: &Summary) -> String {
     out
 }
 
-/// [`headline_markdown`] of a `summary.json` value (the `aerepro docs` renderer).
+/// [`headline_markdown`] of a `summary.json` value (the `aerepro docs` renderer); for a sweep that
+/// varies choices, its sensitivity tables and then the headline of each combination.
 pub fn render_value(value: &serde_json::Value) -> anyhow::Result<String> {
     let summary: Summary =
         serde_json::from_value(value.clone()).context("not a sweep summary.json")?;
     summary.check_ranges().map_err(anyhow::Error::msg)?;
-    Ok(headline_markdown(&summary))
+    if summary.varied.is_empty() {
+        return Ok(headline_markdown(&summary));
+    }
+    let mut out = super::sensitivity::markdown(&summary);
+    for choices in summary.variants() {
+        out.push_str(&format!("#### {}\n\n", choice::label(&choices)));
+        out.push_str(&headline_markdown(&summary.variant(&choices)));
+        out.push('\n');
+    }
+    Ok(out.trim_end().to_string() + "\n")
 }
 
 /// Long-format CSV: one row per (normal class, model, metric, anomalous class or "all").

@@ -40,6 +40,7 @@ pub const MAX_EPOCHS: usize = 100_000;
 pub const MAX_SEEDS: usize = 1_000;
 pub const MAX_THREADS: i32 = 1_024;
 pub const MAX_STEP_COST_ROUNDS: usize = 10_000;
+pub const MAX_N_CRITIC: usize = 100;
 
 /// Everything that defines an experiment; recorded verbatim in the run record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -149,6 +150,12 @@ impl ExperimentConfig {
         if self.train.epochs == 0 {
             bail!("epochs must be at least 1");
         }
+        if !(1..=MAX_N_CRITIC).contains(&self.train.aae.n_critic) {
+            bail!(
+                "n_critic (critic steps per minibatch) must be between 1 and {MAX_N_CRITIC}, got {}",
+                self.train.aae.n_critic
+            );
+        }
         self.scoring.validate()?;
         if self.train.epochs > MAX_EPOCHS {
             bail!(
@@ -204,6 +211,8 @@ pub struct TrainingChoices {
     pub layout: Option<ActivationLayout>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preprocess: Option<Preprocess>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_critic: Option<usize>,
 }
 
 impl TrainingChoices {
@@ -230,6 +239,9 @@ impl TrainingChoices {
         }
         if let Some(preprocess) = self.preprocess {
             config.train.preprocess = preprocess;
+        }
+        if let Some(n_critic) = self.n_critic {
+            config.train.aae.n_critic = n_critic;
         }
         config.validate()?;
         Ok(config)

@@ -1,5 +1,6 @@
 //! One experiment: its config, the orchestration of training, scoring and evaluation over models and
 //! seeds, the run record, checkpoints, and the interleaved step-cost timing.
+pub mod choice;
 pub mod config;
 pub mod cpu;
 pub mod environment;

@@ -123,6 +123,7 @@ mod tests {
             dataset: DatasetKind::Cifar10,
             normal_class: normal,
             model,
+            choices: Default::default(),
             seeds: vec![0, 1, 2],
             partial: false,
             roc_auc: summary(0.6, 0.01),

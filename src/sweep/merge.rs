@@ -11,16 +11,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::one_class::{anomalous_classes, normal_vs};
 use crate::data::DatasetKind;
-use crate::metrics::over_seeds::{
-    holm_adjusted, paired_t_test, PairedSeedTest, SeedSummary, CONFIDENCE, SIGNIFICANCE,
-};
+use crate::metrics::over_seeds::{SeedSummary, CONFIDENCE, SIGNIFICANCE};
 use crate::metrics::{average_precision, check_unit_interval, roc_auc};
 use crate::model::ModelKind;
+use crate::run::choice::{self, ChoiceKey, Choices};
 use crate::run::record::RunRecord;
 
+use super::best::{best_models, BestModel};
 use super::cell::{self, CellScores};
 use super::plan::{self, Cell};
 use super::status::{self, CellState};
+use super::variants::{check_same_setup, variant_verdicts, VariantVerdicts};
 
 /// The `"render"` value of a `summary.json` (docs/ tables are rendered from it, see `aerepro docs`).
 pub const RENDER_NAME: &str = "sweep-summary";
@@ -34,13 +35,20 @@ pub struct CellMetrics {
     pub normal_class: u8,
     pub model: ModelKind,
     pub seed: u64,
+    /// The varied choices of the cell's config (none in a sweep that varies nothing).
+    #[serde(default, skip_serializing_if = "Choices::is_empty")]
+    pub choices: Choices,
     pub all_others_roc_auc: f64,
     pub all_others_average_precision: f64,
     /// (anomalous class, ROC-AUC), ascending class.
     pub per_class_roc_auc: Vec<(u8, f64)>,
 }
 
-pub fn cell_metrics(cell: &Cell, scores: &CellScores) -> anyhow::Result<CellMetrics> {
+pub fn cell_metrics(
+    cell: &Cell,
+    choices: &Choices,
+    scores: &CellScores,
+) -> anyhow::Result<CellMetrics> {
     let context = || format!("cell {} ({})", cell.index, cell.label());
     let metrics = |class: Option<u8>| -> anyhow::Result<(f64, f64)> {
         let (s, y) = normal_vs(
@@ -66,18 +74,21 @@ pub fn cell_metrics(cell: &Cell, scores: &CellScores) -> anyhow::Result<CellMetr
         normal_class: cell.normal_class,
         model: cell.model,
         seed: cell.seed,
+        choices: choices.clone(),
         all_others_roc_auc: all_auc,
         all_others_average_precision: all_ap,
         per_class_roc_auc,
     })
 }
 
-/// One (dataset, normal class, model) entry over its seeds.
+/// One (dataset, normal class, model, varied choices) entry over its seeds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
     pub dataset: DatasetKind,
     pub normal_class: u8,
     pub model: ModelKind,
+    #[serde(default, skip_serializing_if = "Choices::is_empty")]
+    pub choices: Choices,
     pub seeds: Vec<u64>,
     /// Fewer finished seeds than planned.
     pub partial: bool,
@@ -87,26 +98,12 @@ pub struct Entry {
     pub per_class_roc_auc: BTreeMap<u8, SeedSummary>,
 }
 
-/// The best model of a normal class (highest mean all-others ROC-AUC) and whether its lead over the
-/// runner-up holds across seeds: a paired t-test over the seeds both finished, its p Holm-adjusted
-/// over the dataset's normal classes (one test per class, so some p < 0.05 are expected by chance),
-/// significant when the adjusted p < 0.05.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BestModel {
-    pub dataset: DatasetKind,
-    pub normal_class: u8,
-    pub best: ModelKind,
-    pub runner_up: Option<ModelKind>,
-    pub lead: Option<PairedSeedTest>,
-    #[serde(default)]
-    pub holm_p_value: Option<f64>,
-    pub significant: bool,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MissingCell {
     pub index: usize,
     pub label: String,
+    #[serde(default, skip_serializing_if = "Choices::is_empty")]
+    pub choices: Choices,
     pub state: CellState,
 }
 
@@ -124,6 +121,13 @@ pub struct Summary {
     pub best: Vec<BestModel>,
     pub missing: Vec<MissingCell>,
     pub cells: Vec<CellMetrics>,
+    /// The choices the sweep varies (`sweep plan --vary`); entries are per combination of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub varied: Vec<ChoiceKey>,
+    /// The claim verdicts over seeds of each combination that has the paper's setup (its normal
+    /// class, all three models for every seed): the sensitivity table.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verdicts: Vec<VariantVerdicts>,
 }
 
 /// The entries of one dataset of a summary, with its models and normal classes in order.
@@ -195,23 +199,40 @@ impl Summary {
     }
 }
 
-/// Summarises finished cells (pure: no files).
-pub fn summarize(plan: &plan::Plan, cells: Vec<CellMetrics>, missing: Vec<MissingCell>) -> Summary {
-    let mut groups: BTreeMap<(DatasetKind, u8, ModelKind), Vec<&CellMetrics>> = BTreeMap::new();
-    let mut planned: BTreeMap<(DatasetKind, u8, ModelKind), usize> = BTreeMap::new();
-    for c in &plan.cells {
-        *planned
-            .entry((c.dataset, c.normal_class, c.model))
+/// The key of an entry: dataset, normal class, model and the varied choices.
+type EntryKey = (DatasetKind, u8, ModelKind, Choices);
+
+fn entry_key(
+    dataset: DatasetKind,
+    normal_class: u8,
+    model: ModelKind,
+    choices: &Choices,
+) -> EntryKey {
+    (dataset, normal_class, model, choices.clone())
+}
+
+/// Summarises finished cells (pure: no files); `planned` holds every planned cell with its varied
+/// choices.
+pub fn summarize(
+    planned: &[(&Cell, Choices)],
+    cells: Vec<CellMetrics>,
+    missing: Vec<MissingCell>,
+) -> Summary {
+    let mut groups: BTreeMap<EntryKey, Vec<&CellMetrics>> = BTreeMap::new();
+    let mut planned_seeds: BTreeMap<EntryKey, usize> = BTreeMap::new();
+    for (c, choices) in planned {
+        *planned_seeds
+            .entry(entry_key(c.dataset, c.normal_class, c.model, choices))
             .or_default() += 1;
     }
     for c in &cells {
         groups
-            .entry((c.dataset, c.normal_class, c.model))
+            .entry(entry_key(c.dataset, c.normal_class, c.model, &c.choices))
             .or_default()
             .push(c);
     }
     let mut entries = Vec::new();
-    for ((dataset, normal_class, model), mut group) in groups {
+    for (key, mut group) in groups {
         group.sort_by_key(|c| c.seed);
         let values = |f: &dyn Fn(&CellMetrics) -> f64| {
             SeedSummary::of(&group.iter().map(|c| f(c)).collect::<Vec<_>>(), CONFIDENCE)
@@ -222,12 +243,15 @@ pub fn summarize(plan: &plan::Plan, cells: Vec<CellMetrics>, missing: Vec<Missin
             .enumerate()
             .map(|(i, (class, _))| (*class, values(&|c| c.per_class_roc_auc[i].1)))
             .collect();
+        let partial = group.len() < planned_seeds.get(&key).copied().unwrap_or(0);
+        let (dataset, normal_class, model, choices) = key;
         entries.push(Entry {
             dataset,
             normal_class,
             model,
+            choices,
             seeds: group.iter().map(|c| c.seed).collect(),
-            partial: group.len() < planned[&(dataset, normal_class, model)],
+            partial,
             roc_auc: values(&|c| c.all_others_roc_auc),
             average_precision: values(&|c| c.all_others_average_precision),
             per_class_roc_auc,
@@ -236,7 +260,7 @@ pub fn summarize(plan: &plan::Plan, cells: Vec<CellMetrics>, missing: Vec<Missin
     let best = best_models(&entries, &cells);
     Summary {
         render: RENDER_NAME.to_string(),
-        planned_cells: plan.cells.len(),
+        planned_cells: planned.len(),
         finished_cells: cells.len(),
         confidence: CONFIDENCE,
         significance: SIGNIFICANCE,
@@ -245,71 +269,8 @@ pub fn summarize(plan: &plan::Plan, cells: Vec<CellMetrics>, missing: Vec<Missin
         best,
         missing,
         cells,
-    }
-}
-
-fn best_models(entries: &[Entry], cells: &[CellMetrics]) -> Vec<BestModel> {
-    let mut by_class: BTreeMap<(DatasetKind, u8), Vec<&Entry>> = BTreeMap::new();
-    for e in entries {
-        by_class
-            .entry((e.dataset, e.normal_class))
-            .or_default()
-            .push(e);
-    }
-    let auc_by_seed = |dataset, normal, model| -> BTreeMap<u64, f64> {
-        cells
-            .iter()
-            .filter(|c| c.dataset == dataset && c.normal_class == normal && c.model == model)
-            .map(|c| (c.seed, c.all_others_roc_auc))
-            .collect()
-    };
-    let mut best = by_class
-        .into_iter()
-        .map(|((dataset, normal_class), mut models)| {
-            models.sort_by(|a, b| b.roc_auc.mean.total_cmp(&a.roc_auc.mean));
-            let best = models[0].model;
-            let runner_up = models.get(1).map(|e| e.model);
-            let lead = runner_up.and_then(|r| {
-                let a = auc_by_seed(dataset, normal_class, best);
-                let b = auc_by_seed(dataset, normal_class, r);
-                let (x, y): (Vec<f64>, Vec<f64>) = a
-                    .iter()
-                    .filter_map(|(seed, v)| b.get(seed).map(|w| (*v, *w)))
-                    .unzip();
-                paired_t_test(&x, &y)
-            });
-            BestModel {
-                dataset,
-                normal_class,
-                best,
-                runner_up,
-                lead,
-                holm_p_value: None,
-                significant: false,
-            }
-        })
-        .collect::<Vec<_>>();
-    holm_adjust_per_dataset(&mut best);
-    best
-}
-
-fn holm_adjust_per_dataset(best: &mut [BestModel]) {
-    let mut datasets: Vec<DatasetKind> = best.iter().map(|b| b.dataset).collect();
-    datasets.dedup();
-    for dataset in datasets {
-        let tested: Vec<&mut BestModel> = best
-            .iter_mut()
-            .filter(|b| b.dataset == dataset && b.lead.is_some())
-            .collect();
-        let p: Vec<f64> = tested
-            .iter()
-            .filter_map(|b| b.lead)
-            .map(|t| t.p_value)
-            .collect();
-        for (b, adjusted) in tested.into_iter().zip(holm_adjusted(&p)) {
-            b.holm_p_value = Some(adjusted);
-            b.significant = adjusted < SIGNIFICANCE;
-        }
+        varied: Vec::new(),
+        verdicts: Vec::new(),
     }
 }
 
@@ -317,22 +278,35 @@ fn holm_adjust_per_dataset(best: &mut [BestModel]) {
 /// named in the summary.
 pub fn merge(dir: &Path) -> anyhow::Result<Summary> {
     let plan = plan::read(dir)?;
+    let varied: Vec<ChoiceKey> = plan.spec.vary.keys().copied().collect();
+    let mut planned = Vec::new();
+    let mut setups = BTreeMap::new();
+    for c in &plan.cells {
+        let config = c.experiment_config()?;
+        let choices = choice::choices_of(varied.iter().copied(), &config);
+        check_same_setup(&mut setups, c, &choices, &config)?;
+        planned.push((c, choices));
+    }
     let mut cells = Vec::new();
+    let mut paper_scores = Vec::new();
     let mut missing = Vec::new();
     let mut threads = Vec::new();
     let mut records = Vec::new();
-    for c in &plan.cells {
-        c.experiment_config()?;
+    for (c, choices) in &planned {
         match cell::verify(dir, c) {
             Ok(marker) => {
                 let (record, scores) = cell::read_verified(dir, c)?;
-                cells.push(cell_metrics(c, &scores)?);
+                cells.push(cell_metrics(c, choices, &scores)?);
+                if c.normal_class == c.dataset.paper_normal_class() {
+                    paper_scores.push((cells.len() - 1, scores));
+                }
                 threads.extend(marker.threads);
                 records.push((cell::cell_dir(dir, c), record));
             }
             Err(_) => missing.push(MissingCell {
                 index: c.index,
                 label: c.label(),
+                choices: choices.clone(),
                 state: status::state(dir, c),
             }),
         }
@@ -349,47 +323,9 @@ pub fn merge(dir: &Path) -> anyhow::Result<Summary> {
     super::source::check_same_data(&paths)?;
     threads.sort();
     threads.dedup();
-    let mut summary = summarize(&plan, cells, missing);
+    let mut summary = summarize(&planned, cells, missing);
     summary.threads = threads;
+    summary.varied = varied;
+    summary.verdicts = variant_verdicts(&summary.cells, paper_scores)?;
     Ok(summary)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn best(dataset: DatasetKind, normal_class: u8, p_value: f64) -> BestModel {
-        BestModel {
-            dataset,
-            normal_class,
-            best: ModelKind::Cae,
-            runner_up: Some(ModelKind::Vae),
-            lead: Some(PairedSeedTest {
-                mean_difference: 0.01,
-                sd: 0.01,
-                n: 3,
-                t: 1.0,
-                p_value,
-            }),
-            holm_p_value: None,
-            significant: false,
-        }
-    }
-
-    #[test]
-    fn a_lead_is_significant_only_after_holm_over_its_datasets_normal_classes() {
-        let mut leads = vec![
-            best(DatasetKind::Mnist, 0, 0.01),
-            best(DatasetKind::Mnist, 1, 0.03),
-            best(DatasetKind::Mnist, 2, 0.5),
-            best(DatasetKind::Cifar10, 0, 0.03),
-        ];
-        holm_adjust_per_dataset(&mut leads);
-        let adjusted: Vec<f64> = leads.iter().map(|b| b.holm_p_value.unwrap()).collect();
-        for (a, e) in adjusted.iter().zip([0.03, 0.06, 0.5, 0.03]) {
-            assert!((a - e).abs() < 1e-12, "{adjusted:?}");
-        }
-        let significant: Vec<bool> = leads.iter().map(|b| b.significant).collect();
-        assert_eq!(significant, [true, false, false, true]);
-    }
 }

@@ -2,6 +2,7 @@
 //! local process pool or a Slurm job array can run, merged into mean ± sd over seeds
 //! (docs/scale-out.md); and the one verified reader of finished results ([`source`]).
 pub mod below_chance;
+pub mod best;
 pub mod cell;
 pub mod merge;
 pub mod plan;
@@ -10,3 +11,4 @@ pub mod seeds;
 pub mod slurm;
 pub mod source;
 pub mod status;
+pub mod variants;

@@ -5,6 +5,7 @@
 //! so a plan stays valid across versions that add config fields; an edited config no longer matches
 //! its id and is refused. The thread count is left out of the id: it is an execution resource chosen
 //! by the runner (recorded in each cell's record), although it changes results in the last bits.
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
@@ -14,22 +15,25 @@ use sha2::{Digest, Sha256};
 
 use crate::data::DatasetKind;
 use crate::model::ModelKind;
+use crate::run::choice::{self, Choices, Variations};
 use crate::run::config::{ExperimentConfig, TrainingChoices};
 
 pub const PLAN_SCHEMA_VERSION: u32 = 1;
 
-/// Which normal classes: all ten, or a list of indices/names (applied to every dataset).
+/// Which normal classes: all ten, the paper's own (MNIST 1, CIFAR-10 dog), or a list of
+/// indices/names (applied to every dataset).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ClassSelection {
-    All(AllKeyword),
+    Keyword(ClassKeyword),
     List(Vec<ClassName>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum AllKeyword {
+pub enum ClassKeyword {
     All,
+    Paper,
 }
 
 /// A class given by index (`7`) or name (`"dog"`).
@@ -44,7 +48,10 @@ impl std::str::FromStr for ClassSelection {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if s.trim().eq_ignore_ascii_case("all") {
-            return Ok(ClassSelection::All(AllKeyword::All));
+            return Ok(ClassSelection::Keyword(ClassKeyword::All));
+        }
+        if s.trim().eq_ignore_ascii_case("paper") {
+            return Ok(ClassSelection::Keyword(ClassKeyword::Paper));
         }
         Ok(ClassSelection::List(
             s.split(',')
@@ -100,6 +107,9 @@ pub struct SweepSpec {
     pub seeds: SeedSelection,
     #[serde(default)]
     pub training: TrainingChoices,
+    /// Choices planned once per value (the product of all of them); merge groups by them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vary: Variations,
 }
 
 fn all_models() -> Vec<ModelKind> {
@@ -112,7 +122,8 @@ impl SweepSpec {
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         toml::from_str(&text).with_context(|| {
             format!(
-                "{} is not a sweep config (keys: datasets, normal_classes, models, seeds, training)",
+                "{} is not a sweep config (keys: datasets, normal_classes, models, seeds, \
+                 training, vary)",
                 path.display()
             )
         })
@@ -128,6 +139,9 @@ pub struct Cell {
     pub normal_class: u8,
     pub model: ModelKind,
     pub seed: u64,
+    /// The value of each varied choice in `config` (for the label; merge reads them from `config`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub choices: Choices,
     /// The complete experiment config of this cell (one model, one seed), as hashed into `id`.
     pub config: Value,
 }
@@ -158,31 +172,33 @@ impl Cell {
             self.normal_class,
             vec![self.model],
             vec![self.seed],
+            self.choices.clone(),
         );
-        if labelled
-            != (
-                config.dataset,
-                config.normal_class,
-                config.models.clone(),
-                config.seeds.clone(),
-            )
-        {
+        let configured = (
+            config.dataset,
+            config.normal_class,
+            config.models.clone(),
+            config.seeds.clone(),
+            choice::choices_of(self.choices.keys().copied(), &config),
+        );
+        if labelled != configured {
             bail!(
-                "cell {} is labelled {} but its config is {} normal {} models {:?} seeds {:?}: \
+                "cell {} is labelled {} but its config is {} normal {} models {:?} seeds {:?} {}: \
                  plan.json was edited after planning; plan again into a new directory",
                 self.index,
                 self.label(),
                 config.dataset,
                 config.normal_class,
                 config.models,
-                config.seeds
+                config.seeds,
+                choice::label(&configured.4)
             );
         }
         Ok(config)
     }
 
     pub fn label(&self) -> String {
-        format!(
+        let label = format!(
             "{} normal {} {} seed {}",
             self.dataset.slug(),
             self.dataset
@@ -192,7 +208,12 @@ impl Cell {
                 .unwrap_or("(no such class)"),
             self.model.slug(),
             self.seed
-        )
+        );
+        if self.choices.is_empty() {
+            label
+        } else {
+            format!("{label} {}", choice::label(&self.choices))
+        }
     }
 }
 
@@ -217,7 +238,8 @@ pub fn cell_id(config: &Value) -> String {
 /// paper's own cells finish first; a list keeps its order.
 fn normal_classes(dataset: DatasetKind, selection: &ClassSelection) -> anyhow::Result<Vec<u8>> {
     let classes = match selection {
-        ClassSelection::All(_) => {
+        ClassSelection::Keyword(ClassKeyword::Paper) => vec![dataset.paper_normal_class()],
+        ClassSelection::Keyword(ClassKeyword::All) => {
             let paper = dataset.paper_normal_class();
             let mut all = vec![paper];
             all.extend((0..dataset.class_names().len() as u8).filter(|c| *c != paper));
@@ -239,8 +261,8 @@ fn normal_classes(dataset: DatasetKind, selection: &ClassSelection) -> anyhow::R
     Ok(classes)
 }
 
-/// Expands a spec into cells. Order: class rank (outermost), dataset, seed, model — the paper's two
-/// cells first when all classes are swept.
+/// Expands a spec into cells. Order: class rank (outermost), dataset, combination of varied choices,
+/// seed, model — the paper's two cells first when all classes are swept.
 pub fn expand(spec: &SweepSpec) -> anyhow::Result<Plan> {
     if spec.datasets.is_empty() {
         bail!("no dataset given (--dataset mnist and/or --dataset cifar10)");
@@ -261,6 +283,7 @@ pub fn expand(spec: &SweepSpec) -> anyhow::Result<Plan> {
         .iter()
         .map(|d| Ok((*d, normal_classes(*d, &spec.normal_classes)?)))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let combinations = choice::combinations(&spec.training, &spec.vary)?;
     let ranks = per_dataset.iter().map(|(_, c)| c.len()).max().unwrap_or(0);
     let mut cells = Vec::new();
     for rank in 0..ranks {
@@ -268,28 +291,39 @@ pub fn expand(spec: &SweepSpec) -> anyhow::Result<Plan> {
             let Some(&normal_class) = classes.get(rank) else {
                 continue;
             };
-            for &seed in &seeds {
-                for &model in &models {
-                    let mut config = spec.training.experiment_config(*dataset)?;
-                    config.normal_class = normal_class;
-                    config.models = vec![model];
-                    config.seeds = vec![seed];
-                    config.train.threads = None;
-                    config.step_cost.rounds = 0;
-                    config.validate()?;
-                    let config = serde_json::to_value(&config)?;
-                    cells.push(Cell {
-                        index: cells.len(),
-                        id: cell_id(&config),
-                        dataset: *dataset,
-                        normal_class,
-                        model,
-                        seed,
-                        config,
-                    });
+            for training in &combinations {
+                for &seed in &seeds {
+                    for &model in &models {
+                        let mut config = training.experiment_config(*dataset)?;
+                        config.normal_class = normal_class;
+                        config.models = vec![model];
+                        config.seeds = vec![seed];
+                        config.train.threads = None;
+                        config.step_cost.rounds = 0;
+                        config.validate()?;
+                        let choices = choice::choices_of(spec.vary.keys().copied(), &config);
+                        let config = serde_json::to_value(&config)?;
+                        cells.push(Cell {
+                            index: cells.len(),
+                            id: cell_id(&config),
+                            dataset: *dataset,
+                            normal_class,
+                            model,
+                            seed,
+                            choices,
+                            config,
+                        });
+                    }
                 }
             }
         }
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    if let Some(twice) = cells.iter().find(|c| !ids.insert(c.id.as_str())) {
+        bail!(
+            "two values of a --vary give the same experiment ({}): each cell must be planned once",
+            twice.label()
+        );
     }
     Ok(Plan {
         schema_version: PLAN_SCHEMA_VERSION,
@@ -398,6 +432,7 @@ mod tests {
             models: ModelKind::ALL.to_vec(),
             seeds: seeds.parse().unwrap(),
             training: Default::default(),
+            vary: Default::default(),
         }
     }
 

@@ -61,6 +61,7 @@ pub fn plan(config: &ExperimentConfig, training: &TrainingChoices) -> anyhow::Re
                 normal_class: config.normal_class,
                 model,
                 seed,
+                choices: Default::default(),
                 config: value,
             });
         }
@@ -73,6 +74,7 @@ pub fn plan(config: &ExperimentConfig, training: &TrainingChoices) -> anyhow::Re
             models: config.models.clone(),
             seeds: SeedSelection::List(config.seeds.clone()),
             training: training.clone(),
+            vary: Default::default(),
         },
         cells,
     })
@@ -124,11 +126,11 @@ pub fn run(
     let started = Instant::now();
     let plan = plan(config, training)?;
     let device = options.device.resolve()?;
+    let out = options.out_dir;
+    let _lock = DirLock::acquire(out)?;
     // Loaded before the pool starts: missing or damaged data is one clear error here, not a
     // failure of every cell; the split then serves the timing, claims and figures.
     let mut split = data::load_split(config.dataset, options.data_dir, config.normal_class)?;
-    let out = options.out_dir;
-    let _lock = DirLock::acquire(out)?;
     prepare(out, options.resume, options.force)?;
     plan::write(out, &plan, true)?;
     let report = runner::run(
@@ -248,6 +250,7 @@ mod tests {
             models: crate::model::ModelKind::ALL.to_vec(),
             seeds: "3".parse().unwrap(),
             training,
+            vary: Default::default(),
         };
         let sweep = plan::expand(&spec).unwrap();
         assert_eq!(ours.cells, sweep.cells);

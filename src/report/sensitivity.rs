@@ -1,0 +1,155 @@
+//! The sensitivity table of a sweep that varies choices the paper leaves open: each claim's verdict
+//! under each combination of the varied choices, the claims whose verdict changes flagged, and the
+//! statistic each verdict rests on with its interval over seeds.
+use crate::claims::{ClaimId, ClaimVerdict, Verdict};
+use crate::data::DatasetKind;
+use crate::run::choice::Choices;
+use crate::sweep::merge::Summary;
+use crate::sweep::variants::VariantVerdicts;
+
+/// The claims whose verdict differs between combinations, per dataset, with the verdict under each.
+pub fn changed_claims(summary: &Summary, dataset: DatasetKind) -> Vec<(ClaimId, Vec<Verdict>)> {
+    let of_dataset: Vec<&VariantVerdicts> = summary
+        .verdicts
+        .iter()
+        .filter(|v| v.dataset == dataset)
+        .collect();
+    claim_ids(&of_dataset)
+        .into_iter()
+        .filter_map(|id| {
+            let verdicts: Vec<Verdict> = of_dataset
+                .iter()
+                .filter_map(|v| find(v, id).map(|c| c.verdict))
+                .collect();
+            let changes = verdicts.iter().any(|v| *v != verdicts[0]);
+            changes.then_some((id, verdicts))
+        })
+        .collect()
+}
+
+/// The Markdown sensitivity tables of every dataset of `summary` (empty when nothing was judged).
+pub fn markdown(summary: &Summary) -> String {
+    let mut datasets: Vec<DatasetKind> = summary.verdicts.iter().map(|v| v.dataset).collect();
+    datasets.dedup();
+    let mut out = String::new();
+    for dataset in datasets {
+        out.push_str(&dataset_markdown(summary, dataset));
+    }
+    out
+}
+
+fn dataset_markdown(summary: &Summary, dataset: DatasetKind) -> String {
+    let of_dataset: Vec<&VariantVerdicts> = summary
+        .verdicts
+        .iter()
+        .filter(|v| v.dataset == dataset)
+        .collect();
+    let ids = claim_ids(&of_dataset);
+    let keys: Vec<String> = summary.varied.iter().map(|k| k.to_string()).collect();
+    let changed: Vec<ClaimId> = changed_claims(summary, dataset)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let mut out = format!(
+        "**{dataset} (normal {}): claim verdicts under each {}** (seeds {}; details below)\n\n",
+        dataset.class_label(dataset.paper_normal_class()),
+        keys.join(" × "),
+        seeds_of(&of_dataset)
+    );
+    let id_header: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    out.push_str(&format!(
+        "| {} | {} |\n|{}{}\n",
+        keys.join(" | "),
+        id_header.join(" | "),
+        "---|".repeat(keys.len()),
+        "---|".repeat(ids.len())
+    ));
+    for variant in &of_dataset {
+        let verdicts: Vec<String> = ids
+            .iter()
+            .map(|id| find(variant, *id).map_or("—".to_string(), |c| c.verdict.to_string()))
+            .collect();
+        out.push_str(&format!(
+            "| {} | {} |\n",
+            values(&variant.choices).join(" | "),
+            verdicts.join(" | ")
+        ));
+    }
+    let flags: Vec<&str> = ids
+        .iter()
+        .map(|id| {
+            if changed.contains(id) {
+                "**changes**"
+            } else {
+                "same"
+            }
+        })
+        .collect();
+    out.push_str(&format!(
+        "| verdict across {} |{} {} |\n\n",
+        keys.join(" × "),
+        " |".repeat(keys.len().saturating_sub(1)),
+        flags.join(" | ")
+    ));
+    out.push_str(&format!(
+        "| claim | {} | verdict | statistic | mean [95 % t-interval] |\n|---|{}---|---|---|\n",
+        keys.join(" | "),
+        "---|".repeat(keys.len())
+    ));
+    for id in &ids {
+        for variant in &of_dataset {
+            let Some(claim) = find(variant, *id) else {
+                continue;
+            };
+            let (statistic, value) = evidence(claim);
+            out.push_str(&format!(
+                "| {id} | {} | {} | {statistic} | {value} |\n",
+                values(&variant.choices).join(" | "),
+                claim.verdict
+            ));
+        }
+    }
+    out.push('\n');
+    out
+}
+
+fn claim_ids(variants: &[&VariantVerdicts]) -> Vec<ClaimId> {
+    let mut ids: Vec<ClaimId> = variants
+        .iter()
+        .flat_map(|v| v.claims.iter().map(|c| c.id))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+fn find(variant: &VariantVerdicts, id: ClaimId) -> Option<&ClaimVerdict> {
+    variant.claims.iter().find(|c| c.id == id)
+}
+
+fn values(choices: &Choices) -> Vec<String> {
+    choices.values().cloned().collect()
+}
+
+fn seeds_of(variants: &[&VariantVerdicts]) -> String {
+    let mut seeds: Vec<u64> = variants.iter().flat_map(|v| v.seeds.clone()).collect();
+    seeds.sort();
+    seeds.dedup();
+    seeds
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn evidence(claim: &ClaimVerdict) -> (String, String) {
+    let Some(e) = &claim.evidence else {
+        return (claim.measured.clone(), String::new());
+    };
+    let value = match (e.value, e.interval) {
+        (Some(v), Some([lo, hi])) => format!("{v:.4} [{lo:.4}, {hi:.4}]"),
+        (Some(v), None) => format!("{v:.4}"),
+        (None, _) => "—".to_string(),
+    };
+    (e.statistic.clone(), value)
+}
