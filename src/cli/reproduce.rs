@@ -8,12 +8,15 @@ use crate::data::DatasetKind;
 use crate::device::DeviceChoice;
 use crate::model::ModelKind;
 use crate::report;
+use crate::run::choice::{self, ChoiceKey, Variations};
 use crate::run::config::{ExperimentConfig, TrainingChoices, MAX_SEEDS};
 use crate::run::experiment::{self, RunOptions};
+use crate::run::record::RunRecord;
 use crate::score;
 use crate::store::atomic::write_atomic;
 use crate::store::layout;
 use crate::sweep::seeds::{self, SeedsOptions};
+use crate::sweep::variants::VariantVerdicts;
 
 /// Seeds run by default: the fewest that give the claims an interval over seeds.
 pub const DEFAULT_SEEDS: u64 = 3;
@@ -62,6 +65,11 @@ pub struct ReproduceArgs {
     pub threads: Option<i32>,
     #[command(flatten)]
     pub training: TrainingFlags,
+    /// Run once per value of a choice the paper leaves open (repeatable; the product is run), each
+    /// into OUT/<choice>-<value>/, and print the claims' verdicts under each (the sensitivity
+    /// table, also in OUT/sensitivity.md). Keys as `sweep plan --vary`.
+    #[arg(long, value_name = "KEY=V1,V2")]
+    pub vary: Vec<String>,
     /// Rounds of the interleaved per-step timing after training (claim C6); 0 skips it.
     #[arg(long)]
     pub step_cost_rounds: Option<usize>,
@@ -86,9 +94,11 @@ pub struct ReproduceArgs {
     pub tracking: crate::track::TrackingArgs,
 }
 
-fn experiment_config(args: &ReproduceArgs) -> anyhow::Result<ExperimentConfig> {
-    let mut config =
-        TrainingChoices::from(args.training.clone()).experiment_config(args.dataset)?;
+fn experiment_config(
+    args: &ReproduceArgs,
+    training: &TrainingChoices,
+) -> anyhow::Result<ExperimentConfig> {
+    let mut config = training.experiment_config(args.dataset)?;
     if let Some(class) = &args.normal_class {
         config.normal_class = args.dataset.parse_class(class)?;
     }
@@ -140,13 +150,56 @@ fn check_out_dir(out: &Path) -> anyhow::Result<()> {
 }
 
 pub fn run(args: ReproduceArgs) -> anyhow::Result<()> {
-    let config = experiment_config(&args)?;
-    let device = args.device.resolve()?;
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("runs").join(args.dataset.slug()));
     check_out_dir(&out)?;
+    let training = TrainingChoices::from(args.training.clone());
+    if args.vary.is_empty() {
+        return run_one(&args, &training, &out).map(|_| ());
+    }
+    let mut variations = Variations::new();
+    for text in &args.vary {
+        choice::add_variation(&mut variations, text)?;
+    }
+    let combinations = choice::combinations(&training, &variations)?;
+    let configs = combinations
+        .iter()
+        .map(|c| experiment_config(&args, c))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let keys: Vec<ChoiceKey> = variations.keys().copied().collect();
+    let mut verdicts = Vec::new();
+    for (training, config) in combinations.iter().zip(&configs) {
+        let choices = choice::choices_of(keys.iter().copied(), config);
+        out!("== {} ==", choice::label(&choices));
+        let record = run_one(&args, training, &out.join(choice::slug(&choices)))?;
+        verdicts.push(VariantVerdicts {
+            dataset: record.config.dataset,
+            choices,
+            seeds: record.config.seeds.clone(),
+            claims: record.claims,
+        });
+    }
+    let table = report::sensitivity::render(&keys, &verdicts);
+    write_atomic(&out.join(SENSITIVITY), table.as_bytes())?;
+    out!("{table}");
+    out!("sensitivity table: {}", out.join(SENSITIVITY).display());
+    Ok(())
+}
+
+/// Where `reproduce --vary` writes its sensitivity table.
+const SENSITIVITY: &str = "sensitivity.md";
+
+/// One experiment with `training` into `out`: trained, tabled, drawn, published, printed.
+fn run_one(
+    args: &ReproduceArgs,
+    training: &TrainingChoices,
+    out: &Path,
+) -> anyhow::Result<RunRecord> {
+    let config = experiment_config(args, training)?;
+    let device = args.device.resolve()?;
+    let out = out.to_path_buf();
     let data_dir = args.data.resolve();
     let outcome = if config.seeds.len() == 1 {
         experiment::run(
@@ -163,7 +216,7 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<()> {
     } else {
         seeds::run(
             &config,
-            &TrainingChoices::from(args.training.clone()),
+            training,
             &SeedsOptions {
                 out_dir: &out,
                 data_dir: &data_dir,
@@ -207,5 +260,5 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<()> {
     if config.seeds.len() == 1 {
         out!("{ONE_SEED_NOTE}");
     }
-    Ok(())
+    Ok(outcome.record)
 }

@@ -3,17 +3,17 @@
 //! statistic each verdict rests on with its interval over seeds.
 use crate::claims::{ClaimId, ClaimVerdict, Verdict};
 use crate::data::DatasetKind;
-use crate::run::choice::Choices;
+use crate::run::choice::{ChoiceKey, Choices};
 use crate::sweep::merge::Summary;
 use crate::sweep::variants::VariantVerdicts;
 
 /// The claims whose verdict differs between combinations, per dataset, with the verdict under each.
-pub fn changed_claims(summary: &Summary, dataset: DatasetKind) -> Vec<(ClaimId, Vec<Verdict>)> {
-    let of_dataset: Vec<&VariantVerdicts> = summary
-        .verdicts
-        .iter()
-        .filter(|v| v.dataset == dataset)
-        .collect();
+pub fn changed_claims(
+    verdicts: &[VariantVerdicts],
+    dataset: DatasetKind,
+) -> Vec<(ClaimId, Vec<Verdict>)> {
+    let of_dataset: Vec<&VariantVerdicts> =
+        verdicts.iter().filter(|v| v.dataset == dataset).collect();
     claim_ids(&of_dataset)
         .into_iter()
         .filter_map(|id| {
@@ -27,26 +27,32 @@ pub fn changed_claims(summary: &Summary, dataset: DatasetKind) -> Vec<(ClaimId, 
         .collect()
 }
 
-/// The Markdown sensitivity tables of every dataset of `summary` (empty when nothing was judged).
+/// The Markdown sensitivity tables of every dataset of a merged sweep (empty when nothing was judged).
 pub fn markdown(summary: &Summary) -> String {
-    let mut datasets: Vec<DatasetKind> = summary.verdicts.iter().map(|v| v.dataset).collect();
+    render(&summary.varied, &summary.verdicts)
+}
+
+/// The Markdown sensitivity tables of `verdicts`, one per dataset, columns named by `varied`.
+pub fn render(varied: &[ChoiceKey], verdicts: &[VariantVerdicts]) -> String {
+    let mut datasets: Vec<DatasetKind> = verdicts.iter().map(|v| v.dataset).collect();
     datasets.dedup();
     let mut out = String::new();
     for dataset in datasets {
-        out.push_str(&dataset_markdown(summary, dataset));
+        out.push_str(&dataset_markdown(varied, verdicts, dataset));
     }
     out
 }
 
-fn dataset_markdown(summary: &Summary, dataset: DatasetKind) -> String {
-    let of_dataset: Vec<&VariantVerdicts> = summary
-        .verdicts
-        .iter()
-        .filter(|v| v.dataset == dataset)
-        .collect();
+fn dataset_markdown(
+    varied: &[ChoiceKey],
+    verdicts: &[VariantVerdicts],
+    dataset: DatasetKind,
+) -> String {
+    let of_dataset: Vec<&VariantVerdicts> =
+        verdicts.iter().filter(|v| v.dataset == dataset).collect();
     let ids = claim_ids(&of_dataset);
-    let keys: Vec<String> = summary.varied.iter().map(|k| k.to_string()).collect();
-    let changed: Vec<ClaimId> = changed_claims(summary, dataset)
+    let keys: Vec<String> = varied.iter().map(|k| k.to_string()).collect();
+    let changed: Vec<ClaimId> = changed_claims(verdicts, dataset)
         .into_iter()
         .map(|(id, _)| id)
         .collect();
