@@ -159,3 +159,49 @@ fn evidence(claim: &ClaimVerdict) -> (String, String) {
     };
     (e.statistic.clone(), value)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claims::ClaimVerdict;
+
+    fn verdicts(preprocess: &str, c3: Verdict, c7: Verdict) -> VariantVerdicts {
+        let claim = |id, verdict| ClaimVerdict {
+            id,
+            claim: String::new(),
+            verdict,
+            measured: String::new(),
+            evidence: None,
+            seeds_needed: None,
+        };
+        VariantVerdicts {
+            dataset: DatasetKind::Cifar10,
+            choices: [(ChoiceKey::Preprocess, preprocess.to_string())].into(),
+            seeds: vec![0, 1, 2],
+            claims: vec![claim(ClaimId::C3, c3), claim(ClaimId::C7, c7)],
+        }
+    }
+
+    #[test]
+    fn a_claim_whose_verdict_changes_with_the_choice_is_flagged() {
+        let all = [
+            verdicts("raw", Verdict::Reproduced, Verdict::Refuted),
+            verdicts("gcn-l1-minmax", Verdict::Reproduced, Verdict::Unresolved),
+        ];
+        let changed = changed_claims(&all, DatasetKind::Cifar10);
+        assert_eq!(
+            changed,
+            [(ClaimId::C7, vec![Verdict::Refuted, Verdict::Unresolved])]
+        );
+        let table = render(&[ChoiceKey::Preprocess], &all);
+        assert!(table.contains("| raw | reproduced | refuted |"), "{table}");
+        assert!(
+            table.contains("| gcn-l1-minmax | reproduced | unresolved |"),
+            "{table}"
+        );
+        assert!(
+            table.contains("| verdict across preprocess | same | **changes** |"),
+            "{table}"
+        );
+    }
+}

@@ -102,8 +102,9 @@ fn attempt(
         .open(&log)
         .with_context(|| format!("opening {}", log.display()))?;
     writeln!(file, "== attempt {attempt}: {} ==", cell.label())?;
-    let exe = std::env::current_exe().context("locating the aerepro executable")?;
-    let mut command = Command::new(exe);
+    let mut command = Command::new(own_executable()?);
+    // Named as the user would name it in `ps`, not `/proc/self/exe`.
+    std::os::unix::process::CommandExt::arg0(&mut command, "aerepro");
     command
         .arg("sweep")
         .arg("cell")
@@ -261,4 +262,15 @@ pub fn run(sweep_dir: &Path, options: &RunnerOptions) -> anyhow::Result<RunnerRe
     report.failed.sort();
     report.wall_seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// This very binary: on Linux `/proc/self/exe`, which still runs it after a rebuild replaced or
+/// removed its file (so every cell of a run runs the same code, and none fails to start); elsewhere
+/// its path.
+fn own_executable() -> anyhow::Result<PathBuf> {
+    let running = Path::new("/proc/self/exe");
+    if running.exists() {
+        return Ok(running.to_path_buf());
+    }
+    std::env::current_exe().context("locating the aerepro executable")
 }

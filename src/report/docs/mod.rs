@@ -13,6 +13,7 @@
 //! nothing and lists every rendered file or block that differs from what [`render`] would write.
 
 pub mod paper_table;
+pub mod reference;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -32,22 +33,27 @@ const INCLUDE_END: &str = "<!-- end include -->";
 /// A renderer: the `"render"` value it answers to, and the function from the JSON value to Markdown.
 pub struct Renderer {
     pub name: &'static str,
-    pub render: fn(&serde_json::Value) -> Result<String>,
+    /// Markdown from the JSON value (and files it names, relative to the repository root).
+    pub render: fn(&Path, &serde_json::Value) -> Result<String>,
 }
 
 /// Every renderer a result JSON may name. Add a line here for a new kind of table.
 pub const RENDERERS: &[Renderer] = &[
     Renderer {
         name: paper_table::RENDER_NAME,
-        render: paper_table::render_value,
+        render: |_, value| paper_table::render_value(value),
     },
     Renderer {
         name: crate::report::score_table::RENDER_NAME,
-        render: crate::report::score_table::render_value,
+        render: |_, value| crate::report::score_table::render_value(value),
     },
     Renderer {
         name: crate::sweep::merge::RENDER_NAME,
-        render: crate::report::sweep::render_value,
+        render: |_, value| crate::report::sweep::render_value(value),
+    },
+    Renderer {
+        name: reference::RENDER_NAME,
+        render: reference::render_value,
     },
 ];
 
@@ -125,7 +131,7 @@ fn render_json(root: &Path, json: &Path) -> Result<Option<RenderedFile>> {
         );
     };
     let markdown =
-        (renderer.render)(&value).with_context(|| format!("rendering {}", json.display()))?;
+        (renderer.render)(root, &value).with_context(|| format!("rendering {}", json.display()))?;
     Ok(Some(RenderedFile {
         markdown: json.with_extension("md"),
         text: markdown,

@@ -145,7 +145,12 @@ impl Source {
         }
         if let Source::Sweep { summary, .. } = self {
             for e in &summary.entries {
-                let name = class_name(e.dataset, e.normal_class);
+                let name = format!(
+                    "{} {}",
+                    class_name(e.dataset, e.normal_class),
+                    crate::run::choice::label(&e.choices)
+                );
+                let name = name.trim_end();
                 out.insert(
                     format!(
                         "{} normal {name} · {} · ROC-AUC vs all others",
@@ -171,6 +176,20 @@ impl Source {
                 .claims
                 .iter()
                 .map(|c| (format!("{} {}", record.config.dataset, c.id), c.verdict))
+                .collect(),
+            Source::Sweep { summary, .. } => summary
+                .verdicts
+                .iter()
+                .flat_map(|v| {
+                    let label = crate::run::choice::label(&v.choices);
+                    v.claims.iter().map(move |c| {
+                        let key = format!("{} {label} {}", v.dataset, c.id);
+                        (
+                            key.split_whitespace().collect::<Vec<_>>().join(" "),
+                            c.verdict,
+                        )
+                    })
+                })
                 .collect(),
             _ => BTreeMap::new(),
         }

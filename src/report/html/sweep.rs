@@ -1,6 +1,7 @@
 //! The sections of a sweep, and the side-by-side of two sources.
 use super::run::{diff_class, figures_html, verdict_badge};
 use super::*;
+use crate::run::choice;
 
 /// A background from red (0.5 and below) through yellow to green (1.0).
 pub(super) fn heat_color(v: f64) -> String {
@@ -20,6 +21,99 @@ pub(super) fn interval_text(s: &crate::metrics::over_seeds::SeedSummary) -> Stri
 }
 
 pub(super) fn sweep_section(summary: &Summary, dir: &Path) -> anyhow::Result<String> {
+    if summary.varied.is_empty() {
+        return tables_section(summary, dir);
+    }
+    let mut out = sensitivity_html(summary);
+    for choices in summary.variants() {
+        let _ = write!(out, "<h3>Under {}</h3>", esc(&choice::label(&choices)));
+        out += &tables_section(
+            &summary.variant(&choices),
+            &dir.join("variants").join(choice::slug(&choices)),
+        )?;
+    }
+    Ok(out)
+}
+
+/// Each claim's verdict under each combination of the varied choices, with its statistic.
+fn sensitivity_html(summary: &Summary) -> String {
+    let mut out = String::new();
+    let mut datasets: Vec<DatasetKind> = summary.verdicts.iter().map(|v| v.dataset).collect();
+    datasets.dedup();
+    for dataset in datasets {
+        let variants: Vec<_> = summary
+            .verdicts
+            .iter()
+            .filter(|v| v.dataset == dataset)
+            .collect();
+        let changed: Vec<_> =
+            crate::report::sensitivity::changed_claims(&summary.verdicts, dataset)
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect();
+        let _ = write!(
+            out,
+            "<h3>{dataset}: claim verdicts under each combination of the varied choices</h3>\
+             <p class=\"muted\">Claims whose verdict changes with the choice: {}.</p>\
+             <div class=\"scroll\"><table><tr><th class=\"l\">combination</th>",
+            if changed.is_empty() {
+                "none".to_string()
+            } else {
+                changed
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        );
+        let ids: Vec<_> = variants
+            .first()
+            .map(|v| v.claims.iter().map(|c| c.id).collect())
+            .unwrap_or_default();
+        for id in &ids {
+            let _ = write!(out, "<th>{id}</th>");
+        }
+        out += "</tr>\n";
+        for variant in variants {
+            let _ = write!(
+                out,
+                "<tr><td class=\"l\">{}</td>",
+                esc(&choice::label(&variant.choices))
+            );
+            for id in &ids {
+                match variant.claims.iter().find(|c| c.id == *id) {
+                    Some(c) => {
+                        let _ = write!(
+                            out,
+                            "<td>{}<br><small>{}</small></td>",
+                            verdict_badge(c.verdict),
+                            esc(&c.evidence.as_ref().map_or(String::new(), |e| {
+                                match (e.value, e.interval) {
+                                    (Some(v), Some([lo, hi])) => format!(
+                                        "{}: {} [{}, {}]",
+                                        e.statistic,
+                                        num(v),
+                                        num(lo),
+                                        num(hi)
+                                    ),
+                                    (Some(v), None) => format!("{}: {}", e.statistic, num(v)),
+                                    (None, _) => e.statistic.clone(),
+                                }
+                            }))
+                        );
+                    }
+                    None => out += "<td>–</td>",
+                }
+            }
+            out += "</tr>\n";
+        }
+        out += "</table></div>\n";
+    }
+    out
+}
+
+/// The tables, heatmaps and figures of a sweep that varies nothing (or of one combination).
+fn tables_section(summary: &Summary, dir: &Path) -> anyhow::Result<String> {
     let mut out = String::new();
     let _ = write!(
         out,
