@@ -16,7 +16,7 @@ use crate::score;
 use crate::store::atomic::write_atomic;
 use crate::store::layout;
 use crate::sweep::seeds::{self, SeedsOptions};
-use crate::sweep::variants::VariantVerdicts;
+use crate::sweep::summary::VariantVerdicts;
 
 /// Seeds run by default: the fewest that give the claims an interval over seeds.
 pub const DEFAULT_SEEDS: u64 = 3;

@@ -4,8 +4,7 @@
 use crate::claims::{ClaimId, ClaimVerdict, Verdict};
 use crate::data::DatasetKind;
 use crate::run::choice::{ChoiceKey, Choices};
-use crate::sweep::merge::Summary;
-use crate::sweep::variants::VariantVerdicts;
+use crate::sweep::summary::{Summary, VariantVerdicts};
 
 /// The claims whose verdict differs between combinations, per dataset, with the verdict under each.
 pub fn changed_claims(

@@ -10,8 +10,7 @@ use crate::model::ModelKind;
 use crate::run::choice;
 use crate::store::atomic::{write_atomic, write_json_atomic};
 use crate::sweep::below_chance;
-use crate::sweep::best::BestModel;
-use crate::sweep::merge::{Entry, MissingCell, Summary};
+use crate::sweep::summary::{BestModel, Entry, MissingCell, Summary};
 
 /// What `sweep merge` wrote, and the tables it prints.
 pub struct Written {

@@ -11,7 +11,7 @@ use super::plot::{model_color, plot_err, write_figure};
 use crate::data::DatasetKind;
 use crate::model::ModelKind;
 
-use crate::sweep::merge::{Entry, Summary};
+use crate::sweep::summary::{Entry, Summary};
 
 /// Blue (0) → white (0.5, chance) → red (1).
 fn auc_color(auc: f64) -> RGBColor {

@@ -4,7 +4,7 @@
 use crate::data::DatasetKind;
 use crate::model::ModelKind;
 
-use super::merge::{Entry, Summary};
+use super::summary::{Entry, Summary};
 
 /// One anomalous class against every (normal class, model) entry that scored it.
 #[derive(Debug, Clone, PartialEq)]

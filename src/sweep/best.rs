@@ -1,32 +1,11 @@
 //! The best model of each normal class in a merged sweep, and whether its lead holds over seeds.
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
 use crate::data::DatasetKind;
-use crate::metrics::over_seeds::{holm_adjusted, paired_t_test, PairedSeedTest, SIGNIFICANCE};
-use crate::model::ModelKind;
+use crate::metrics::over_seeds::{holm_adjusted, paired_t_test, SIGNIFICANCE};
 use crate::run::choice::Choices;
 
-use super::merge::{CellMetrics, Entry};
-
-/// The best model of a normal class (highest mean all-others ROC-AUC) and whether its lead over the
-/// runner-up holds across seeds: a paired t-test over the seeds both finished, its p Holm-adjusted
-/// over the dataset's normal classes (one test per class, so some p < 0.05 are expected by chance),
-/// significant when the adjusted p < 0.05.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BestModel {
-    pub dataset: DatasetKind,
-    pub normal_class: u8,
-    #[serde(default, skip_serializing_if = "Choices::is_empty")]
-    pub choices: Choices,
-    pub best: ModelKind,
-    pub runner_up: Option<ModelKind>,
-    pub lead: Option<PairedSeedTest>,
-    #[serde(default)]
-    pub holm_p_value: Option<f64>,
-    pub significant: bool,
-}
+use super::summary::{BestModel, CellMetrics, Entry};
 
 pub(super) fn best_models(entries: &[Entry], cells: &[CellMetrics]) -> Vec<BestModel> {
     let mut by_class: BTreeMap<(DatasetKind, u8, &Choices), Vec<&Entry>> = BTreeMap::new();

@@ -7,42 +7,21 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Context;
-use serde::{Deserialize, Serialize};
 
 use crate::data::one_class::{anomalous_classes, normal_vs};
 use crate::data::DatasetKind;
 use crate::metrics::over_seeds::{SeedSummary, CONFIDENCE, SIGNIFICANCE};
-use crate::metrics::{average_precision, check_unit_interval, roc_auc};
+use crate::metrics::{average_precision, roc_auc};
 use crate::model::ModelKind;
 use crate::run::choice::{self, ChoiceKey, Choices};
 use crate::run::record::RunRecord;
 
-use super::best::{best_models, BestModel};
+use super::best::best_models;
 use super::cell::{self, CellScores};
 use super::plan::{self, Cell};
-use super::status::{self, CellState};
-use super::variants::{check_same_setup, variant_verdicts, VariantVerdicts};
-
-/// The `"render"` value of a `summary.json` (docs/ tables are rendered from it, see `aerepro docs`).
-pub const RENDER_NAME: &str = "sweep-summary";
-
-/// ROC-AUC and AP of one cell: normal vs all others, and normal vs each anomalous class.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CellMetrics {
-    pub index: usize,
-    pub id: String,
-    pub dataset: DatasetKind,
-    pub normal_class: u8,
-    pub model: ModelKind,
-    pub seed: u64,
-    /// The varied choices of the cell's config (none in a sweep that varies nothing).
-    #[serde(default, skip_serializing_if = "Choices::is_empty")]
-    pub choices: Choices,
-    pub all_others_roc_auc: f64,
-    pub all_others_average_precision: f64,
-    /// (anomalous class, ROC-AUC), ascending class.
-    pub per_class_roc_auc: Vec<(u8, f64)>,
-}
+use super::status;
+use super::summary::{CellMetrics, Entry, MissingCell, Summary, RENDER_NAME};
+use super::variants::{check_same_setup, variant_verdicts};
 
 pub fn cell_metrics(
     cell: &Cell,
@@ -79,124 +58,6 @@ pub fn cell_metrics(
         all_others_average_precision: all_ap,
         per_class_roc_auc,
     })
-}
-
-/// One (dataset, normal class, model, varied choices) entry over its seeds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Entry {
-    pub dataset: DatasetKind,
-    pub normal_class: u8,
-    pub model: ModelKind,
-    #[serde(default, skip_serializing_if = "Choices::is_empty")]
-    pub choices: Choices,
-    pub seeds: Vec<u64>,
-    /// Fewer finished seeds than planned.
-    pub partial: bool,
-    pub roc_auc: SeedSummary,
-    pub average_precision: SeedSummary,
-    /// Mean ROC-AUC over seeds against each anomalous class.
-    pub per_class_roc_auc: BTreeMap<u8, SeedSummary>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MissingCell {
-    pub index: usize,
-    pub label: String,
-    #[serde(default, skip_serializing_if = "Choices::is_empty")]
-    pub choices: Choices,
-    pub state: CellState,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Summary {
-    /// Always [`RENDER_NAME`].
-    pub render: String,
-    pub planned_cells: usize,
-    pub finished_cells: usize,
-    pub confidence: f64,
-    pub significance: f64,
-    /// Thread counts the finished cells ran with (they change results in the last bits).
-    pub threads: Vec<i32>,
-    pub entries: Vec<Entry>,
-    pub best: Vec<BestModel>,
-    pub missing: Vec<MissingCell>,
-    pub cells: Vec<CellMetrics>,
-    /// The choices the sweep varies (`sweep plan --vary`); entries are per combination of them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub varied: Vec<ChoiceKey>,
-    /// The claim verdicts over seeds of each combination that has the paper's setup (its normal
-    /// class, all three models for every seed): the sensitivity table.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub verdicts: Vec<VariantVerdicts>,
-}
-
-/// The entries of one dataset of a summary, with its models and normal classes in order.
-pub struct DatasetEntries<'a> {
-    pub entries: Vec<&'a Entry>,
-    pub models: Vec<ModelKind>,
-    pub normal_classes: Vec<u8>,
-}
-
-impl<'a> DatasetEntries<'a> {
-    pub fn find(&self, normal_class: u8, model: ModelKind) -> Option<&'a Entry> {
-        self.entries
-            .iter()
-            .find(|e| e.normal_class == normal_class && e.model == model)
-            .copied()
-    }
-}
-
-impl Summary {
-    /// The entries of `dataset`.
-    pub fn of_dataset(&self, dataset: DatasetKind) -> DatasetEntries<'_> {
-        let entries: Vec<&Entry> = self
-            .entries
-            .iter()
-            .filter(|e| e.dataset == dataset)
-            .collect();
-        let mut models: Vec<ModelKind> = entries.iter().map(|e| e.model).collect();
-        models.sort();
-        models.dedup();
-        let mut normal_classes: Vec<u8> = entries.iter().map(|e| e.normal_class).collect();
-        normal_classes.sort();
-        normal_classes.dedup();
-        DatasetEntries {
-            entries,
-            models,
-            normal_classes,
-        }
-    }
-
-    /// Counts that can be true (finished ≤ planned), class indices in range and metrics in
-    /// [0, 1]: what a renderer of a `summary.json` read from disk relies on.
-    pub fn check_ranges(&self) -> Result<(), String> {
-        if self.finished_cells > self.planned_cells {
-            return Err(format!(
-                "finished_cells is {}, more than planned_cells {}",
-                self.finished_cells, self.planned_cells
-            ));
-        }
-        for (i, e) in self.entries.iter().enumerate() {
-            let at = format!("entries[{i}]");
-            e.dataset
-                .check_class(e.normal_class, &format!("{at}.normal_class"))?;
-            check_unit_interval(e.roc_auc.mean, &format!("{at}.roc_auc.mean"))?;
-            check_unit_interval(
-                e.average_precision.mean,
-                &format!("{at}.average_precision.mean"),
-            )?;
-            for (class, auc) in &e.per_class_roc_auc {
-                e.dataset
-                    .check_class(*class, &format!("{at}.per_class_roc_auc key"))?;
-                check_unit_interval(auc.mean, &format!("{at}.per_class_roc_auc[{class}].mean"))?;
-            }
-        }
-        for (i, b) in self.best.iter().enumerate() {
-            b.dataset
-                .check_class(b.normal_class, &format!("best[{i}].normal_class"))?;
-        }
-        Ok(())
-    }
 }
 
 /// The key of an entry: dataset, normal class, model and the varied choices.

@@ -11,4 +11,5 @@ pub mod seeds;
 pub mod slurm;
 pub mod source;
 pub mod status;
+pub mod summary;
 pub mod variants;

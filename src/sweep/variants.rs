@@ -3,26 +3,15 @@
 //! each combination — the sensitivity table.
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
-use crate::claims::{self, ClaimVerdict};
+use crate::claims;
 use crate::data::DatasetKind;
 use crate::model::ModelKind;
 use crate::run::choice::Choices;
 use crate::run::config::ExperimentConfig;
 
 use super::cell::{self, CellScores};
-use super::merge::{CellMetrics, MissingCell, Summary};
 use super::plan::Cell;
-
-/// The claims about one dataset judged under one combination of the varied choices.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VariantVerdicts {
-    pub dataset: DatasetKind,
-    pub choices: Choices,
-    pub seeds: Vec<u64>,
-    pub claims: Vec<ClaimVerdict>,
-}
+use super::summary::{CellMetrics, MissingCell, Summary, VariantVerdicts};
 
 /// The claims judged under each combination of varied choices that has the paper's setup, from the
 /// cells' per-class ROC-AUCs and the paired tests of their scores (`paper_scores`: the position in

@@ -48,7 +48,7 @@ pub const RENDERERS: &[Renderer] = &[
         render: |_, value| crate::report::score_table::render_value(value),
     },
     Renderer {
-        name: crate::sweep::merge::RENDER_NAME,
+        name: crate::sweep::summary::RENDER_NAME,
         render: |_, value| crate::report::sweep::render_value(value),
     },
     Renderer {

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::data::DatasetKind;
 use crate::model::ModelKind;
-use crate::sweep::merge::Summary;
+use crate::sweep::summary::Summary;
 
 pub const RENDER_NAME: &str = "reference-comparison";
 

@@ -20,7 +20,7 @@ use crate::model::ModelKind;
 use crate::paper;
 use crate::report::docs::paper_table::{self, PaperTableResults};
 use crate::run::record::{self, Completeness, RunRecord};
-use crate::sweep::merge::{self, Summary};
+use crate::sweep::summary::{self, Summary};
 
 mod run;
 mod sweep;
@@ -80,7 +80,7 @@ impl Source {
         let value: serde_json::Value = serde_json::from_str(&text)
             .with_context(|| format!("{} is not JSON", file.display()))?;
         match value.get("render").and_then(|r| r.as_str()) {
-            Some(merge::RENDER_NAME) => Ok(Source::Sweep {
+            Some(summary::RENDER_NAME) => Ok(Source::Sweep {
                 label,
                 dir,
                 summary: Box::new(
