@@ -76,6 +76,28 @@ fn a_varied_sweep_merges_into_a_sensitivity_table() {
     }
     assert!(dir.join("tables/sensitivity.md").is_file());
 
+    // A golden of a varied sweep keeps each combination apart, and the sweep audits exactly.
+    let golden = scratch.path().join("golden.json");
+    succeeds(&["golden", d, "--out", golden.to_str().unwrap()]);
+    let pinned = read_json(&golden);
+    assert_eq!(pinned["entries"].as_array().unwrap().len(), 12);
+    let groups: Vec<&str> = pinned["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["choices"]["preprocess"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        groups,
+        ["image-minmax", "raw"],
+        "one verdict group per preprocessing"
+    );
+    let audited = succeeds(&["audit", d, "--golden", golden.to_str().unwrap()]);
+    assert!(
+        audited.contains("(12 entries exactly") && audited.contains("audit passed"),
+        "{audited}"
+    );
+
     // A plan edited so that the two preprocessings look like one setting is refused, naming both.
     let mut edited = plan.clone();
     edited["spec"].as_object_mut().unwrap().remove("vary");

@@ -11,6 +11,7 @@ use crate::claims::{self, ClaimVerdict};
 use crate::data::DatasetKind;
 use crate::metrics::class_rows::PairedComparison;
 use crate::model::{ActivationLayout, ModelKind};
+use crate::run::choice::{self, Choices};
 use crate::run::config::ExperimentConfig;
 use crate::run::record::{Completeness, RunRecord};
 use crate::sweep::cell::{self, CellScores};
@@ -41,6 +42,9 @@ pub struct Entry {
     pub normal_class: u8,
     pub model: ModelKind,
     pub seed: u64,
+    /// The varied choices of a sweep cell (`sweep plan --vary`); none for a record or a plain sweep.
+    #[serde(default, skip_serializing_if = "Choices::is_empty")]
+    pub choices: Choices,
     /// The run's configuration, reduced to this model and seed (see [`normalized_config`]).
     pub config: ExperimentConfig,
     pub environment: BitEnvironment,
@@ -49,21 +53,38 @@ pub struct Entry {
 
 impl Entry {
     pub fn key(&self) -> EntryKey {
-        (self.dataset, self.normal_class, self.model, self.seed)
+        (
+            self.dataset,
+            self.normal_class,
+            self.model,
+            self.seed,
+            self.choices.clone(),
+        )
+    }
+
+    /// The group its verdicts are judged in: dataset, normal class, varied choices.
+    pub fn group(&self) -> GroupKey {
+        (self.dataset, self.normal_class, self.choices.clone())
     }
 
     pub fn label(&self) -> String {
-        format!(
+        let label = format!(
             "{} {} {} seed {}",
             self.dataset,
             self.dataset.class_label(self.normal_class),
             self.model,
             self.seed
-        )
+        );
+        if self.choices.is_empty() {
+            label
+        } else {
+            format!("{label} {}", choice::label(&self.choices))
+        }
     }
 }
 
-pub type EntryKey = (DatasetKind, u8, ModelKind, u64);
+pub type EntryKey = (DatasetKind, u8, ModelKind, u64, Choices);
+pub type GroupKey = (DatasetKind, u8, Choices);
 
 /// What decides the bits of a result besides the code and the configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -123,6 +144,8 @@ pub struct ClassValues {
 pub struct GroupVerdicts {
     pub dataset: DatasetKind,
     pub normal_class: u8,
+    #[serde(default, skip_serializing_if = "Choices::is_empty")]
+    pub choices: Choices,
     pub seeds: Vec<u64>,
     pub claims: Vec<ClaimVerdict>,
 }
@@ -131,7 +154,7 @@ pub struct GroupVerdicts {
 #[derive(Debug, Default)]
 pub struct Collected {
     pub entries: Vec<Entry>,
-    paired: BTreeMap<(DatasetKind, u8), Vec<PairedComparison>>,
+    paired: BTreeMap<GroupKey, Vec<PairedComparison>>,
 }
 
 /// Reads every finished result under `source` through [`source::read`] (sweep cells verified);
@@ -139,15 +162,21 @@ pub struct Collected {
 /// Paired tests come from the records, or, for a sweep's one-model cells, from their scores.
 pub fn collect(source: &Path) -> anyhow::Result<Collected> {
     let mut collected = Collected::default();
-    let mut cell_scores: BTreeMap<(DatasetKind, u8, u64), Vec<CellScores>> = BTreeMap::new();
+    let mut cell_scores: BTreeMap<(GroupKey, u64), Vec<CellScores>> = BTreeMap::new();
     for found in source::read(source, Completeness::Required)? {
         let record = &found.record;
+        let choices = found
+            .cell
+            .as_ref()
+            .map(|(cell, _)| cell.choices.clone())
+            .unwrap_or_default();
         for run in &record.runs {
             let entry = Entry {
                 dataset: record.config.dataset,
                 normal_class: record.config.normal_class,
                 model: run.kind,
                 seed: run.seed,
+                choices: choices.clone(),
                 config: record.config.for_result(run.kind, run.seed),
                 environment: BitEnvironment::of(record),
                 per_class: run
@@ -173,26 +202,22 @@ pub fn collect(source: &Path) -> anyhow::Result<Collected> {
             }
             collected.entries.push(entry);
         }
-        let group = (record.config.dataset, record.config.normal_class);
+        let group = (record.config.dataset, record.config.normal_class, choices);
         collected
             .paired
-            .entry(group)
+            .entry(group.clone())
             .or_default()
             .extend(record.paired_tests.iter().cloned());
         if let Some((_, scores)) = found.cell {
             cell_scores
-                .entry((scores.dataset, scores.normal_class, scores.seed))
+                .entry((group, scores.seed))
                 .or_default()
                 .push(scores);
         }
     }
-    for ((dataset, normal_class, _), cells) in cell_scores {
+    for ((group, _), cells) in cell_scores {
         let tests = cell::paired_tests(&cells.iter().collect::<Vec<_>>())?;
-        collected
-            .paired
-            .entry((dataset, normal_class))
-            .or_default()
-            .extend(tests);
+        collected.paired.entry(group).or_default().extend(tests);
     }
     collected.entries.sort_by_key(Entry::key);
     Ok(collected)
@@ -207,18 +232,16 @@ impl Collected {
         }
     }
 
-    /// The (dataset, normal class) groups whose claims can be judged ([`claims::judgeable`]).
-    pub fn judgeable_groups(&self) -> Vec<(DatasetKind, u8)> {
-        let mut groups: BTreeMap<(DatasetKind, u8), Vec<(u64, ModelKind)>> = BTreeMap::new();
+    /// The (dataset, normal class, varied choices) groups whose claims can be judged
+    /// ([`claims::judgeable`]).
+    pub fn judgeable_groups(&self) -> Vec<GroupKey> {
+        let mut groups: BTreeMap<GroupKey, Vec<(u64, ModelKind)>> = BTreeMap::new();
         for e in &self.entries {
-            groups
-                .entry((e.dataset, e.normal_class))
-                .or_default()
-                .push((e.seed, e.model));
+            groups.entry(e.group()).or_default().push((e.seed, e.model));
         }
         groups
             .into_iter()
-            .filter(|((dataset, normal_class), results)| {
+            .filter(|((dataset, normal_class, _), results)| {
                 claims::judgeable(*dataset, *normal_class, results)
             })
             .map(|(group, _)| group)
@@ -228,12 +251,8 @@ impl Collected {
     /// Claim verdicts over seeds of every judgeable group, C6 left out (no timing here).
     pub fn verdicts(&self) -> Vec<GroupVerdicts> {
         let mut out = Vec::new();
-        for (dataset, normal_class) in self.judgeable_groups() {
-            let entries: Vec<&Entry> = self
-                .entries
-                .iter()
-                .filter(|e| (e.dataset, e.normal_class) == (dataset, normal_class))
-                .collect();
+        for group in self.judgeable_groups() {
+            let entries: Vec<&Entry> = self.entries.iter().filter(|e| e.group() == group).collect();
             let mut seeds: Vec<u64> = entries.iter().map(|e| e.seed).collect();
             seeds.sort();
             seeds.dedup();
@@ -244,11 +263,13 @@ impl Collected {
                         .map(|c| (e.seed, e.model, c.class, c.roc_auc))
                 })
             });
-            let paired = self.paired.get(&(dataset, normal_class));
+            let paired = self.paired.get(&group);
+            let (dataset, normal_class, choices) = group.clone();
             let claims = claims::judge_results(dataset, rows, paired.into_iter().flatten());
             out.push(GroupVerdicts {
                 dataset,
                 normal_class,
+                choices,
                 seeds,
                 claims,
             });
@@ -382,7 +403,10 @@ mod tests {
         let golden = collect(dir.path()).unwrap().into_golden(dir.path());
         assert_eq!(golden.entries.len(), 3);
         let cae = &golden.entries[0];
-        assert_eq!(cae.key(), (DatasetKind::Mnist, 1, ModelKind::Cae, 0));
+        assert_eq!(
+            cae.key(),
+            (DatasetKind::Mnist, 1, ModelKind::Cae, 0, Choices::new())
+        );
         assert_eq!((cae.config.models.len(), cae.config.seeds.len()), (1, 1));
         assert_eq!(cae.per_class.len(), 9);
         assert!(cae.environment.cpu_features.is_empty());

@@ -19,7 +19,8 @@ use crate::metrics::over_seeds::{t_quantile, SeedSummary};
 use crate::claims::Verdict;
 use crate::data::DatasetKind;
 use crate::model::ModelKind;
-use golden::{Collected, Entry, Golden};
+use crate::run::choice::{self, Choices};
+use golden::{Collected, Entry, Golden, GroupKey};
 
 /// The smallest drift allowed outside exact mode: the precision of the printed tables.
 pub const MIN_ALLOWED_DRIFT: f64 = 1e-4;
@@ -197,10 +198,7 @@ pub fn audit(golden: &Golden, now: &Collected, options: AuditOptions) -> AuditRe
             golden
                 .entries
                 .iter()
-                .filter(|e| {
-                    (e.dataset, e.normal_class, e.model)
-                        == (entry.dataset, entry.normal_class, entry.model)
-                })
+                .filter(|e| e.group() == entry.group() && e.model == entry.model)
                 .flat_map(|e| {
                     e.per_class
                         .iter()
@@ -317,38 +315,53 @@ fn check_coverage(golden: &Golden, now: &Collected, report: &mut AuditReport) {
         if !golden
             .verdicts
             .iter()
-            .any(|v| (v.dataset, v.normal_class) == group)
+            .any(|v| (v.dataset, v.normal_class, &v.choices) == (group.0, group.1, &group.2))
         {
             report.coverage.push(format!(
-                "the golden has entries for every model and seed of {} normal {} but no verdicts \
-                 for them (removed?): verdicts are not audited",
-                group.0, group.1
+                "the golden has entries for every model and seed of {} normal {}{} but no \
+                 verdicts for them (removed?): verdicts are not audited",
+                group.0,
+                group.1,
+                choice_suffix(&group.2)
             ));
         }
     }
 }
 
-fn golden_seed_counts(golden: &Golden) -> BTreeMap<(DatasetKind, u8, ModelKind), usize> {
+fn golden_seed_counts(golden: &Golden) -> BTreeMap<(GroupKey, ModelKind), usize> {
     let mut counts = BTreeMap::new();
     for e in &golden.entries {
-        *counts
-            .entry((e.dataset, e.normal_class, e.model))
-            .or_default() += 1;
+        *counts.entry((e.group(), e.model)).or_default() += 1;
     }
     counts
+}
+
+/// ` preprocess=raw` for a group of a varied sweep, else nothing.
+fn choice_suffix(choices: &Choices) -> String {
+    if choices.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", choice::label(choices))
+    }
 }
 
 fn compare_verdicts(golden: &Golden, now: &Collected, partial: bool, report: &mut AuditReport) {
     let now_verdicts = now.verdicts();
     for group in &golden.verdicts {
         let name = format!(
-            "{} {}",
+            "{} {}{}",
             group.dataset,
-            group.dataset.class_label(group.normal_class)
+            group.dataset.class_label(group.normal_class),
+            choice_suffix(&group.choices)
         );
         let current = now_verdicts.iter().find(|g| {
-            (g.dataset, g.normal_class, &g.seeds)
-                == (group.dataset, group.normal_class, &group.seeds)
+            (g.dataset, g.normal_class, &g.choices, &g.seeds)
+                == (
+                    group.dataset,
+                    group.normal_class,
+                    &group.choices,
+                    &group.seeds,
+                )
         });
         if current.is_none() && partial {
             report.notes.push(format!(

@@ -239,7 +239,8 @@ pub fn headline_markdown(summary: &Summary) -> String {
 }
 
 /// [`headline_markdown`] of a `summary.json` value (the `aerepro docs` renderer); for a sweep that
-/// varies choices, its sensitivity tables and then the headline of each combination.
+/// varies choices, its sensitivity tables and the paper's normal class against each class under
+/// each combination (the full tables per combination are what `sweep merge` writes).
 pub fn render_value(value: &serde_json::Value) -> anyhow::Result<String> {
     let summary: Summary =
         serde_json::from_value(value.clone()).context("not a sweep summary.json")?;
@@ -247,12 +248,12 @@ pub fn render_value(value: &serde_json::Value) -> anyhow::Result<String> {
     if summary.varied.is_empty() {
         return Ok(headline_markdown(&summary));
     }
-    let mut out = super::sensitivity::markdown(&summary);
-    for choices in summary.variants() {
-        out.push_str(&format!("#### {}\n\n", choice::label(&choices)));
-        out.push_str(&headline_markdown(&summary.variant(&choices)));
-        out.push('\n');
-    }
+    let mut out = format!(
+        "{} of {} planned cells finished (thread counts: {:?}).\n\n",
+        summary.finished_cells, summary.planned_cells, summary.threads
+    );
+    out.push_str(&super::sensitivity::markdown(&summary));
+    out.push_str(&super::sensitivity::per_class_markdown(&summary));
     Ok(out.trim_end().to_string() + "\n")
 }
 
