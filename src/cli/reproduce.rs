@@ -182,14 +182,14 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<()> {
         });
     }
     let table = report::sensitivity::render(&keys, &verdicts);
-    write_atomic(&out.join(SENSITIVITY), table.as_bytes())?;
+    write_atomic(&out.join(layout::SENSITIVITY), table.as_bytes())?;
     out!("{table}");
-    out!("sensitivity table: {}", out.join(SENSITIVITY).display());
+    out!(
+        "sensitivity table: {}",
+        out.join(layout::SENSITIVITY).display()
+    );
     Ok(())
 }
-
-/// Where `reproduce --vary` writes its sensitivity table.
-const SENSITIVITY: &str = "sensitivity.md";
 
 /// One experiment with `training` into `out`: trained, tabled, drawn, published, printed.
 fn run_one(

@@ -9,6 +9,7 @@ use crate::metrics::over_seeds::SeedSummary;
 use crate::model::ModelKind;
 use crate::run::choice;
 use crate::store::atomic::{write_atomic, write_json_atomic};
+use crate::store::layout;
 use crate::sweep::below_chance;
 use crate::sweep::summary::{BestModel, Entry, MissingCell, Summary};
 
@@ -22,7 +23,7 @@ pub struct Written {
 /// that varies choices, `DIR/tables/sensitivity.md` and those tables and figures per combination
 /// under `DIR/variants/<combination>/`.
 pub fn write(dir: &Path, summary: &Summary) -> anyhow::Result<Written> {
-    let summary_path = dir.join(crate::store::layout::SUMMARY);
+    let summary_path = dir.join(layout::SUMMARY);
     write_json_atomic(&summary_path, &summary)?;
     if summary.varied.is_empty() {
         let mut written = write_tables(dir, summary)?;
@@ -30,11 +31,11 @@ pub fn write(dir: &Path, summary: &Summary) -> anyhow::Result<Written> {
         return Ok(written);
     }
     let mut terminal = super::sensitivity::markdown(summary);
-    let sensitivity_path = dir.join("tables").join("sensitivity.md");
+    let sensitivity_path = dir.join(layout::TABLES).join(layout::SENSITIVITY);
     write_atomic(&sensitivity_path, terminal.as_bytes())?;
     let mut files = vec![summary_path, sensitivity_path];
     for choices in summary.variants() {
-        let variant_dir = dir.join("variants").join(choice::slug(&choices));
+        let variant_dir = dir.join(layout::VARIANTS).join(choice::slug(&choices));
         let written = write_tables(&variant_dir, &summary.variant(&choices))?;
         terminal.push_str(&format!(
             "{}: tables and figures in {}\n",
@@ -54,7 +55,9 @@ fn write_tables(dir: &Path, summary: &Summary) -> anyhow::Result<Written> {
     datasets.dedup();
     for dataset in datasets {
         let md = markdown(summary, dataset);
-        let md_path = dir.join("tables").join(format!("{}.md", dataset.slug()));
+        let md_path = dir
+            .join(layout::TABLES)
+            .join(format!("{}.md", dataset.slug()));
         write_atomic(&md_path, md.as_bytes())?;
         let csv_path = md_path.with_extension("csv");
         write_atomic(&csv_path, csv(summary, dataset)?.as_bytes())?;

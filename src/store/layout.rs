@@ -6,8 +6,10 @@
 //! A sweep directory (`sweep plan --out DIR`):
 //!   plan.json, summary.json and the merged tables, cells/<id>/ (a run directory of one model and
 //!   seed, plus scores.json, the commit marker cell.json, and failed.txt after a failure),
-//!   locks/<id>/, logs/ (the local runner's).
+//!   locks/<id>/, logs/ (the local runner's); a sweep that varies choices also tables/sensitivity.md
+//!   and variants/<key>-<value>/ with the tables and figures of each combination.
 //! A `reproduce` over several seeds writes both: its run files, and its cells as a sweep's.
+//! A `reproduce --vary` writes one run directory per combination, <key>-<value>/, and sensitivity.md.
 use std::path::{Path, PathBuf};
 
 pub const RECORD: &str = "record.json";
@@ -25,6 +27,11 @@ pub const LOGS: &str = "logs";
 pub const CELL_MARKER: &str = "cell.json";
 pub const CELL_SCORES: &str = "scores.json";
 pub const CELL_FAILED: &str = "failed.txt";
+pub const TABLES: &str = "tables";
+/// The sensitivity table: each claim's verdict under each combination of varied choices.
+pub const SENSITIVITY: &str = "sensitivity.md";
+/// A varied sweep's per-combination tables and figures, under `variants/<combination>/`.
+pub const VARIANTS: &str = "variants";
 
 /// The weights sidecar of `weights` (`x.safetensors` → `x.json`): training report, data
 /// fingerprint and the weights' sha256.

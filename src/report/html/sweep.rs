@@ -29,7 +29,8 @@ pub(super) fn sweep_section(summary: &Summary, dir: &Path) -> anyhow::Result<Str
         let _ = write!(out, "<h3>Under {}</h3>", esc(&choice::label(&choices)));
         out += &tables_section(
             &summary.variant(&choices),
-            &dir.join("variants").join(choice::slug(&choices)),
+            &dir.join(crate::store::layout::VARIANTS)
+                .join(choice::slug(&choices)),
         )?;
     }
     Ok(out)
