@@ -10,7 +10,8 @@ use crate::device::DeviceChoice;
 use crate::model::ModelKind;
 use crate::report;
 use crate::run::choice::{self, Variations};
-use crate::sweep::plan::{ClassSelection, SeedSelection, SweepSpec};
+use crate::sweep::plan::SweepSpec;
+use crate::sweep::selection::{ClassSelection, SeedSelection};
 use crate::sweep::{cell, merge, plan, runner, slurm, status};
 
 #[derive(Debug, Subcommand)]

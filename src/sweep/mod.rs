@@ -8,6 +8,7 @@ pub mod merge;
 pub mod plan;
 pub mod runner;
 pub mod seeds;
+pub mod selection;
 pub mod slurm;
 pub mod source;
 pub mod status;

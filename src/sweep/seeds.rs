@@ -10,8 +10,9 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 
 use super::cell::{self, CellScores};
-use super::plan::{self, Cell, ClassName, ClassSelection, Plan, SeedSelection, SweepSpec};
+use super::plan::{self, Cell, Plan, SweepSpec};
 use super::runner::{self, RunnerOptions};
+use super::selection::{ClassName, ClassSelection, SeedSelection};
 use crate::data;
 use crate::device::DeviceChoice;
 use crate::run::config::{ExperimentConfig, TrainingChoices};
