@@ -110,3 +110,41 @@ pub fn render_value(root: &Path, value: &serde_json::Value) -> Result<String> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn comparison(values: serde_json::Value) -> serde_json::Value {
+        serde_json::json!({
+            "render": RENDER_NAME,
+            "dataset": "cifar10",
+            "model": "cae",
+            "reference": "a paper",
+            "checked": false,
+            "values": values,
+            "ours": [],
+        })
+    }
+
+    #[test]
+    fn reference_values_are_checked_and_marked_when_unchecked() {
+        let root = Path::new(".");
+        let err =
+            render_value(root, &comparison(serde_json::json!({"wolf": [50.0, 1.0]}))).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("unknown CIFAR-10 class 'wolf'"),
+            "{err:#}"
+        );
+        let err =
+            render_value(root, &comparison(serde_json::json!({"dog": [0.62, 150.0]}))).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("values.dog: expected a ROC-AUC in %"),
+            "{err:#}"
+        );
+        let table =
+            render_value(root, &comparison(serde_json::json!({"dog": [62.2, 1.8]}))).unwrap();
+        assert!(table.contains("| a paper (unchecked) |"), "{table}");
+        assert!(table.contains("| dog |  | 0.622 ± 0.018 |"), "{table}");
+    }
+}
