@@ -16,9 +16,9 @@ use sha2::{Digest, Sha256};
 use crate::data::DatasetKind;
 use crate::model::ModelKind;
 use crate::run::choice::{self, Choices, Variations};
+use crate::run::config::{ExperimentConfig, TrainingChoices};
 
 use super::selection::{normal_classes, refuse_repeats, ClassSelection, SeedSelection};
-use crate::run::config::{ExperimentConfig, TrainingChoices};
 
 pub const PLAN_SCHEMA_VERSION: u32 = 1;
 
