@@ -75,11 +75,7 @@ impl Entry {
             self.model,
             self.seed
         );
-        if self.choices.is_empty() {
-            label
-        } else {
-            format!("{label} {}", choice::label(&self.choices))
-        }
+        label + &choice::suffix(&self.choices)
     }
 }
 

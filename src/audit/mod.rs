@@ -19,7 +19,7 @@ use crate::metrics::over_seeds::{t_quantile, SeedSummary};
 use crate::claims::Verdict;
 use crate::data::DatasetKind;
 use crate::model::ModelKind;
-use crate::run::choice::{self, Choices};
+use crate::run::choice;
 use golden::{Collected, Entry, Golden, GroupKey};
 
 /// The smallest drift allowed outside exact mode: the precision of the printed tables.
@@ -322,7 +322,7 @@ fn check_coverage(golden: &Golden, now: &Collected, report: &mut AuditReport) {
                  verdicts for them (removed?): verdicts are not audited",
                 group.0,
                 group.1,
-                choice_suffix(&group.2)
+                choice::suffix(&group.2)
             ));
         }
     }
@@ -336,15 +336,6 @@ fn golden_seed_counts(golden: &Golden) -> BTreeMap<(GroupKey, ModelKind), usize>
     counts
 }
 
-/// ` preprocess=raw` for a group of a varied sweep, else nothing.
-fn choice_suffix(choices: &Choices) -> String {
-    if choices.is_empty() {
-        String::new()
-    } else {
-        format!(" {}", choice::label(choices))
-    }
-}
-
 fn compare_verdicts(golden: &Golden, now: &Collected, partial: bool, report: &mut AuditReport) {
     let now_verdicts = now.verdicts();
     for group in &golden.verdicts {
@@ -352,7 +343,7 @@ fn compare_verdicts(golden: &Golden, now: &Collected, partial: bool, report: &mu
             "{} {}{}",
             group.dataset,
             group.dataset.class_label(group.normal_class),
-            choice_suffix(&group.choices)
+            choice::suffix(&group.choices)
         );
         let current = now_verdicts.iter().find(|g| {
             (g.dataset, g.normal_class, &g.choices, &g.seeds)

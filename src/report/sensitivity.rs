@@ -200,7 +200,8 @@ fn seeds_of(variants: &[&VariantVerdicts]) -> String {
         .join(", ")
 }
 
-fn evidence(claim: &ClaimVerdict) -> (String, String) {
+/// A verdict's statistic and its mean [95 % interval], as the sensitivity tables print them.
+pub(crate) fn evidence(claim: &ClaimVerdict) -> (String, String) {
     let Some(e) = &claim.evidence else {
         return (claim.measured.clone(), String::new());
     };

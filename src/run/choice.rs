@@ -118,6 +118,15 @@ pub fn label(choices: &Choices) -> String {
         .join(" ")
 }
 
+/// ` preprocess=raw` to append to a label, or `""` when nothing is varied.
+pub fn suffix(choices: &Choices) -> String {
+    if choices.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", label(choices))
+    }
+}
+
 /// A directory name for a combination: `budget-paper_preprocess-raw`.
 pub fn slug(choices: &Choices) -> String {
     choices

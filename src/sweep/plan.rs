@@ -135,11 +135,7 @@ impl Cell {
             self.model.slug(),
             self.seed
         );
-        if self.choices.is_empty() {
-            label
-        } else {
-            format!("{label} {}", choice::label(&self.choices))
-        }
+        label + &choice::suffix(&self.choices)
     }
 }
 

@@ -145,12 +145,8 @@ impl Source {
         }
         if let Source::Sweep { summary, .. } = self {
             for e in &summary.entries {
-                let name = format!(
-                    "{} {}",
-                    class_name(e.dataset, e.normal_class),
-                    crate::run::choice::label(&e.choices)
-                );
-                let name = name.trim_end();
+                let name =
+                    class_name(e.dataset, e.normal_class) + &crate::run::choice::suffix(&e.choices);
                 out.insert(
                     format!(
                         "{} normal {name} · {} · ROC-AUC vs all others",
@@ -181,14 +177,10 @@ impl Source {
                 .verdicts
                 .iter()
                 .flat_map(|v| {
-                    let label = crate::run::choice::label(&v.choices);
-                    v.claims.iter().map(move |c| {
-                        let key = format!("{} {label} {}", v.dataset, c.id);
-                        (
-                            key.split_whitespace().collect::<Vec<_>>().join(" "),
-                            c.verdict,
-                        )
-                    })
+                    let suffix = crate::run::choice::suffix(&v.choices);
+                    v.claims
+                        .iter()
+                        .map(move |c| (format!("{}{suffix} {}", v.dataset, c.id), c.verdict))
                 })
                 .collect(),
             _ => BTreeMap::new(),

@@ -88,19 +88,10 @@ fn sensitivity_html(summary: &Summary) -> String {
                             out,
                             "<td>{}<br><small>{}</small></td>",
                             verdict_badge(c.verdict),
-                            esc(&c.evidence.as_ref().map_or(String::new(), |e| {
-                                match (e.value, e.interval) {
-                                    (Some(v), Some([lo, hi])) => format!(
-                                        "{}: {} [{}, {}]",
-                                        e.statistic,
-                                        num(v),
-                                        num(lo),
-                                        num(hi)
-                                    ),
-                                    (Some(v), None) => format!("{}: {}", e.statistic, num(v)),
-                                    (None, _) => e.statistic.clone(),
-                                }
-                            }))
+                            esc(&{
+                                let (statistic, value) = crate::report::sensitivity::evidence(c);
+                                format!("{statistic}: {value}")
+                            })
                         );
                     }
                     None => out += "<td>–</td>",
