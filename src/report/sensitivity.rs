@@ -118,6 +118,72 @@ fn dataset_markdown(
     out
 }
 
+/// The claims of every dataset side by side under each combination of the varied choices: one row
+/// per claim, one column per combination with the verdict and the statistic it rests on, then a
+/// line naming the claims whose verdict changes.
+pub fn claims_markdown(summary: &Summary) -> String {
+    let combinations = summary.variants();
+    let all: Vec<&VariantVerdicts> = summary.verdicts.iter().collect();
+    let headers: Vec<String> = combinations
+        .iter()
+        .map(|c| format!("`{}`", crate::run::choice::label(c)))
+        .collect();
+    let mut out = format!(
+        "| claim | {} |\n|---|{}\n",
+        headers.join(" | "),
+        "---|".repeat(headers.len())
+    );
+    for id in claim_ids(&all) {
+        let judged: Vec<Option<&ClaimVerdict>> = combinations
+            .iter()
+            .map(|choices| {
+                all.iter()
+                    .filter(|v| v.choices == *choices)
+                    .find_map(|v| find(v, id))
+            })
+            .collect();
+        let Some(statement) = judged.iter().flatten().next().map(|c| c.claim.as_str()) else {
+            continue;
+        };
+        let cells: Vec<String> = judged
+            .iter()
+            .map(|claim| {
+                claim.map_or("—".to_string(), |c| {
+                    let (statistic, value) = evidence(c);
+                    format!("{}: {statistic} {value}", c.verdict)
+                })
+            })
+            .collect();
+        out.push_str(&format!("| {id} {statement} | {} |\n", cells.join(" | ")));
+    }
+    let mut datasets: Vec<DatasetKind> = all.iter().map(|v| v.dataset).collect();
+    datasets.dedup();
+    let changed: Vec<String> = datasets
+        .into_iter()
+        .flat_map(|d| changed_claims(&summary.verdicts, d))
+        .map(|(id, verdicts)| {
+            let verdicts: Vec<String> = verdicts.iter().map(ToString::to_string).collect();
+            format!("{id} ({})", verdicts.join(" → "))
+        })
+        .collect();
+    out.push_str(&format!(
+        "\nSeeds {}. Verdicts that change with {}: {}.\n",
+        seeds_of(&all),
+        summary
+            .varied
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" × "),
+        if changed.is_empty() {
+            "none".to_string()
+        } else {
+            changed.join(", ")
+        }
+    ));
+    out
+}
+
 /// Per dataset, the paper's normal class against each anomalous class: mean ROC-AUC over seeds for
 /// every combination and model (rows), the columns the anomalous classes and all others.
 pub fn per_class_markdown(summary: &Summary) -> String {

@@ -2,7 +2,9 @@
 //! per dataset × normal class × model (× varied choices), the best model per normal class, the
 //! missing cells, and the claims judged under each combination of varied choices.
 use std::collections::BTreeMap;
+use std::path::Path;
 
+use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use crate::claims::ClaimVerdict;
@@ -119,6 +121,18 @@ impl<'a> DatasetEntries<'a> {
 }
 
 impl Summary {
+    /// A `summary.json` read from `path`, its ranges checked.
+    pub fn read(path: &Path) -> anyhow::Result<Summary> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let summary: Summary = serde_json::from_str(&text)
+            .with_context(|| format!("{}: not a sweep summary.json", path.display()))?;
+        summary
+            .check_ranges()
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        Ok(summary)
+    }
+
     /// The entries of `dataset`.
     pub fn of_dataset(&self, dataset: DatasetKind) -> DatasetEntries<'_> {
         let entries: Vec<&Entry> = self

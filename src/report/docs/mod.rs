@@ -12,6 +12,7 @@
 //! include block from its file. [`check`] (`aerepro docs check`, and `tests/docs_tables.rs`) writes
 //! nothing and lists every rendered file or block that differs from what [`render`] would write.
 
+pub mod claims_table;
 pub mod paper_table;
 pub mod reference;
 
@@ -54,6 +55,10 @@ pub const RENDERERS: &[Renderer] = &[
     Renderer {
         name: reference::RENDER_NAME,
         render: reference::render_value,
+    },
+    Renderer {
+        name: claims_table::RENDER_NAME,
+        render: claims_table::render_value,
     },
 ];
 

@@ -52,11 +52,7 @@ pub fn render_value(root: &Path, value: &serde_json::Value) -> Result<String> {
     let mut summaries = Vec::new();
     for column in &comparison.ours {
         let path = root.join(&column.summary);
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        let summary: Summary = serde_json::from_str(&text)
-            .with_context(|| format!("{}: not a sweep summary.json", path.display()))?;
-        summary.check_ranges().map_err(anyhow::Error::msg)?;
+        let summary = Summary::read(&path)?;
         if !summary.varied.is_empty() {
             bail!(
                 "{}: a sweep that varies choices has no single column",
