@@ -137,13 +137,7 @@ start() {
   export SLURM_CONF="$conf"
   network_up
   write_config
-  if ! running "$state/munged.pid"; then
-    [ -f "$state/munge/munge.key" ] || dd if=/dev/urandom of="$state/munge/munge.key" bs=1024 count=1 status=none
-    chmod 700 "$state/munge"; chmod 400 "$state/munge/munge.key"
-    munged --force --key-file="$state/munge/munge.key" --socket="$state/munge/munge.socket.2" \
-      --pid-file="$state/munged.pid" --log-file="$state/log/munged.log" --seed-file="$state/munge/munge.seed" \
-      || die "munged did not start (see $state/log/munged.log)"
-  fi
+  AEREPRO_SLURM_DIR="$state" "$here/slurm-local.sh" munge
   # -c: start from a clean state, without the jobs of an earlier run.
   running "$state/slurmctld.pid" || slurmctld -c -f "$conf" || die "slurmctld did not start (see $state/log/slurmctld.log)"
   for h in "${hosts[@]}"; do start_slurmd "$h"; done

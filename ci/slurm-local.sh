@@ -8,6 +8,8 @@
 #   ci/slurm-local.sh status  exit 0 when this script's cluster is running
 #   ci/slurm-local.sh env     print the line to export so sbatch/squeue find the configuration
 #   ci/slurm-local.sh install only install slurm-wlm + munge when absent (also used by ci/slurm-hosts.sh)
+#   ci/slurm-local.sh munge   only start munged with its key and socket in $AEREPRO_SLURM_DIR, when
+#                             not running (also used by ci/slurm-hosts.sh)
 #
 # No systemd or cgroups: proctrack/linuxproc, task/none, select/cons_tres. Idempotent: `start` on a
 # running cluster of this script's only checks it.
@@ -68,6 +70,16 @@ EOF
   mv "$conf.tmp" "$conf"
 }
 
+start_munge() {
+  running "$state/munged.pid" && return
+  mkdir -p "$state/munge" "$state/log"
+  [ -f "$state/munge/munge.key" ] || dd if=/dev/urandom of="$state/munge/munge.key" bs=1024 count=1 status=none
+  chmod 700 "$state/munge"; chmod 400 "$state/munge/munge.key"
+  munged --force --key-file="$state/munge/munge.key" --socket="$state/munge/munge.socket.2" \
+    --pid-file="$state/munged.pid" --log-file="$state/log/munged.log" --seed-file="$state/munge/munge.seed" \
+    || die "munged did not start (see $state/log/munged.log)"
+}
+
 start() {
   install_packages
   mkdir -p "$state"
@@ -76,13 +88,7 @@ start() {
     log "already running (SLURM_CONF=$conf)"
   else
     write_config
-    if ! running "$state/munged.pid"; then
-      [ -f "$state/munge/munge.key" ] || dd if=/dev/urandom of="$state/munge/munge.key" bs=1024 count=1 status=none
-      chmod 700 "$state/munge"; chmod 400 "$state/munge/munge.key"
-      munged --force --key-file="$state/munge/munge.key" --socket="$state/munge/munge.socket.2" \
-        --pid-file="$state/munged.pid" --log-file="$state/log/munged.log" --seed-file="$state/munge/munge.seed" \
-        || die "munged did not start (see $state/log/munged.log)"
-    fi
+    start_munge
     running "$state/slurmctld.pid" || slurmctld -f "$conf" || die "slurmctld did not start (see $state/log/slurmctld.log)"
     running "$state/slurmd.pid" || slurmd -f "$conf" || die "slurmd did not start (see $state/log/slurmd.log)"
   fi
@@ -115,5 +121,6 @@ case "${1:-}" in
   status) running "$state/slurmctld.pid" && running "$state/slurmd.pid" ;;
   env) echo "export SLURM_CONF=$conf" ;;
   install) install_packages ;;
-  *) echo "usage: $0 start|stop|status|env|install" >&2; exit 2 ;;
+  munge) start_munge ;;
+  *) echo "usage: $0 start|stop|status|env|install|munge" >&2; exit 2 ;;
 esac

@@ -123,8 +123,8 @@ impl<'a> DatasetEntries<'a> {
 impl Summary {
     /// A `summary.json` read from `path`, its ranges checked.
     pub fn read(path: &Path) -> anyhow::Result<Summary> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let summary: Summary = serde_json::from_str(&text)
             .with_context(|| format!("{}: not a sweep summary.json", path.display()))?;
         summary
