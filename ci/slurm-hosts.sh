@@ -172,15 +172,8 @@ stop() {
       [ -z "$pids" ] || kill -TERM $pids 2>/dev/null || true
     fi
   done
-  for daemon in slurmctld munged; do
-    local pidfile="$state/$daemon.pid"
-    if running "$pidfile"; then
-      kill "$(cat "$pidfile")"
-      for _ in $(seq 1 20); do running "$pidfile" || break; sleep 0.5; done
-      log "stopped $daemon"
-    fi
-    rm -f "$pidfile"
-  done
+  # slurmctld and munged, by their pid files in $state
+  AEREPRO_SLURM_DIR="$state" "$here/slurm-local.sh" stop
   for h in "${hosts[@]}"; do
     if [ -e "/run/netns/aerepro-$h" ]; then
       for _ in $(seq 1 20); do [ -z "$(ip netns pids "aerepro-$h" 2>/dev/null)" ] && break; sleep 0.5; done

@@ -4,7 +4,8 @@
 #   ci/slurm-local.sh start   install slurm-wlm + munge with apt-get when absent (needs root), write a
 #                             configuration in $AEREPRO_SLURM_DIR (default /tmp/aerepro-slurm), start
 #                             munged, slurmctld and slurmd, wait until the node is idle
-#   ci/slurm-local.sh stop    stop exactly the daemons this script started (by their pid files)
+#   ci/slurm-local.sh stop    stop exactly the daemons this script started (by their pid files in
+#                             $AEREPRO_SLURM_DIR; also used by ci/slurm-hosts.sh)
 #   ci/slurm-local.sh status  exit 0 when this script's cluster is running
 #   ci/slurm-local.sh env     print the line to export so sbatch/squeue find the configuration
 #   ci/slurm-local.sh install only install slurm-wlm + munge when absent (also used by ci/slurm-hosts.sh)
