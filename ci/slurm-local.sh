@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A single-node Slurm cluster on this machine, for the sweep's Slurm test (tests/sweep_slurm.rs).
+# A single-node Slurm cluster on this machine, for the sweep's Slurm test (tests/sweep.rs).
 #
 #   ci/slurm-local.sh start   install slurm-wlm + munge with apt-get when absent (needs root), write a
 #                             configuration in $AEREPRO_SLURM_DIR (default /tmp/aerepro-slurm), start
