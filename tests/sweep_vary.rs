@@ -6,6 +6,16 @@ mod common;
 
 use common::{fails_with, read_json, succeeds};
 
+/// The `preprocess` choice of each item of a JSON array (plan cells, golden verdict groups).
+fn preprocess_of(items: &serde_json::Value) -> Vec<&str> {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["choices"]["preprocess"].as_str().unwrap())
+        .collect()
+}
+
 #[test]
 fn a_varied_sweep_merges_into_a_sensitivity_table() {
     let scratch = tempfile::tempdir().unwrap();
@@ -30,12 +40,7 @@ fn a_varied_sweep_merges_into_a_sensitivity_table() {
     ]);
     assert!(planned.contains("planned 12 cells"), "{planned}");
     let plan = read_json(&dir.join("plan.json"));
-    let labels: Vec<&str> = plan["cells"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["choices"]["preprocess"].as_str().unwrap())
-        .collect();
+    let labels = preprocess_of(&plan["cells"]);
     assert_eq!(labels[..6], ["raw"; 6]);
     assert_eq!(labels[6..], ["image-minmax"; 6]);
 
@@ -81,12 +86,7 @@ fn a_varied_sweep_merges_into_a_sensitivity_table() {
     succeeds(&["golden", d, "--out", golden.to_str().unwrap()]);
     let pinned = read_json(&golden);
     assert_eq!(pinned["entries"].as_array().unwrap().len(), 12);
-    let groups: Vec<&str> = pinned["verdicts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["choices"]["preprocess"].as_str().unwrap())
-        .collect();
+    let groups = preprocess_of(&pinned["verdicts"]);
     assert_eq!(
         groups,
         ["image-minmax", "raw"],
